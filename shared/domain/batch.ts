@@ -1,0 +1,25 @@
+/** Batch run reports (Redis `batchRun`), as `GET /v1/admin/batch/{runId}` returns them. */
+import type { RankingMetrics } from './artefacts';
+
+export type BatchRunState = 'queued' | 'running' | 'succeeded' | 'failed' | 'refused';
+
+export interface BatchStageReport {
+  name: string;
+  ms: number;
+  detail?: Record<string, number | string>;
+}
+
+export interface BatchRunReport {
+  runId: string;
+  state: BatchRunState;
+  trigger: 'cron' | 'api' | 'cli';
+  /** The version this run writes; served only if the run succeeded. */
+  version: string;
+  startedAt: number;
+  finishedAt?: number;
+  data?: { events: number; users: number; items: number; nonZeros: number };
+  stages: BatchStageReport[];
+  hyperParameters?: Record<string, number | string>;
+  metrics?: RankingMetrics;
+  error?: string;
+}
