@@ -1,0 +1,53 @@
+/**
+ * A base model as the rest of training sees it: something that scores every item for a user.
+ * ALS (dot products), EASE (X·B), popularity and blends of them all fit this shape.
+ */
+import type { Csr } from './sparse';
+
+/** Scores every item for one user index (training data row), writing `out[0..items)`. */
+export interface BaseModel {
+  readonly name: string;
+  readonly items: number;
+  scoreUser(user: number, out: Float64Array): void;
+}
+
+/** User·item dot products of factor matrices (ALS). */
+export function factorModel(
+  name: string,
+  userFactors: Float32Array,
+  itemFactors: Float32Array,
+  dims: number,
+  items: number,
+): BaseModel {
+  return {
+    name,
+    items,
+    scoreUser(user, out) {
+      const xo = user * dims;
+      for (let i = 0; i < items; i++) {
+        const yo = i * dims;
+        let s = 0;
+        for (let a = 0; a < dims; a++) s += userFactors[xo + a]! * itemFactors[yo + a]!;
+        out[i] = s;
+      }
+    },
+  };
+}
+
+/** The same scores for everyone (popularity). */
+export function constantModel(name: string, scores: Float64Array): BaseModel {
+  return {
+    name,
+    items: scores.length,
+    scoreUser(_user, out) {
+      out.set(scores);
+    },
+  };
+}
+
+/** Sets the scores of the user's training items to -Infinity (never recommended again). */
+export function maskSeen(byUser: Csr, user: number, out: Float64Array): void {
+  if (user >= byUser.rows) return;
+  for (let e = byUser.indptr[user]!; e < byUser.indptr[user + 1]!; e++)
+    out[byUser.indices[e]!] = -Infinity;
+}
