@@ -1,0 +1,246 @@
+/**
+ * Latency and throughput under load: autocannon, in this process, at several concurrency levels,
+ * against the recommendation endpoint per path (cache hit, ANN fallback, cold user) and against
+ * `POST /v1/events`; with the round trips to KV, Redis and the vector server per answer.
+ */
+import autocannon, { type AutocannonRequest } from 'autocannon';
+import type { BenchApi, BenchKeys } from './api-client';
+import { chunk, mapConcurrent } from './pool';
+import { aggregateRoundTrips, roundTripsFromHeaders, type RoundTrips } from './round-trips';
+
+/** What one load run measured. */
+export interface LoadRun {
+  target: string;
+  connections: number;
+  durationSec: number;
+  requests: number;
+  reqPerSec: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+  mean: number;
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+  /** Events per second for the event targets (requests × events per request). */
+  eventsPerSec?: number;
+  roundTrips: { measured: number; mean: RoundTrips; max: RoundTrips } | null;
+  /** Share of answers that carried at least one item from each source (recommendation targets). */
+  sourceShare?: Record<string, number>;
+}
+
+export interface LatencyOptions {
+  concurrencies: number[];
+  durationSec: number;
+  warmupSec: number;
+  k: number;
+  /** Users the batch knows (their top-N is cached). */
+  knownUsers: string[];
+  /** Item ids to use in generated events. */
+  itemIds: string[];
+  /** How many users with only real-time history to create for the ANN path. */
+  annUsers: number;
+}
+
+export interface LatencyResult {
+  runs: LoadRun[];
+  /** How the ANN target's users were made, and whether their answers came from ANN. */
+  annSetup: { users: number; eventsPerUser: number; answersWithAnn: number; checked: number };
+}
+
+type Target = {
+  name: string;
+  eventsPerRequest?: number;
+  request: (auth: Record<string, string>) => AutocannonRequest;
+};
+
+/** Runs every target at every concurrency level; results are in (concurrency, target) order. */
+export async function measureLatency(
+  api: BenchApi,
+  keys: BenchKeys,
+  options: LatencyOptions,
+): Promise<LatencyResult> {
+  const annSetup = await prepareAnnUsers(api, options);
+  const k = options.k;
+  let counter = 0;
+  const next = () => counter++;
+  const pick = <T>(list: readonly T[]) => list[next() % list.length] as T;
+  const recPath = (u: string) => `/v1/users/${encodeURIComponent(u)}/recommendations?k=${k}`;
+  const runTag = Date.now().toString(36);
+  const targets: Target[] = [
+    {
+      name: 'cache-hit',
+      request: () => ({
+        method: 'GET',
+        setupRequest: (r) => ({ ...r, path: recPath(pick(options.knownUsers)) }),
+      }),
+    },
+    {
+      name: 'ann-fallback',
+      request: () => ({
+        method: 'GET',
+        setupRequest: (r) => ({ ...r, path: recPath(pick(annSetup.userIds)) }),
+      }),
+    },
+    {
+      name: 'cold-user',
+      request: () => ({
+        method: 'GET',
+        setupRequest: (r) => ({ ...r, path: recPath(`cold-${runTag}-${next()}`) }),
+      }),
+    },
+    {
+      name: 'events-1',
+      eventsPerRequest: 1,
+      request: () => ({
+        method: 'POST',
+        path: '/v1/events',
+        setupRequest: (r) => ({
+          ...r,
+          body: JSON.stringify({ events: [loadEvent(runTag, next(), options.itemIds)] }),
+        }),
+      }),
+    },
+    {
+      name: 'events-100',
+      eventsPerRequest: 100,
+      request: () => ({
+        method: 'POST',
+        path: '/v1/events',
+        setupRequest: (r) => ({
+          ...r,
+          body: JSON.stringify({
+            events: Array.from({ length: 100 }, () => loadEvent(runTag, next(), options.itemIds)),
+          }),
+        }),
+      }),
+    },
+  ];
+  const runs: LoadRun[] = [];
+  for (const connections of options.concurrencies) {
+    for (const target of targets) {
+      const key = target.name.startsWith('events') ? keys.write : keys.read;
+      const auth = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
+      if (options.warmupSec > 0)
+        await load(api.baseUrl, target, auth, connections, options.warmupSec);
+      runs.push(await load(api.baseUrl, target, auth, connections, options.durationSec));
+    }
+  }
+  const { userIds: _ids, ...setup } = annSetup;
+  return { runs, annSetup: setup };
+}
+
+/** One event of the load test: new users (`load-…`) so that the measured users' state is untouched. */
+function loadEvent(tag: string, n: number, itemIds: readonly string[]) {
+  return {
+    id: `load-${tag}-${n}`,
+    userId: `load-${tag}-${n % 500}`,
+    itemId: itemIds[(n * 7919) % itemIds.length] as string,
+    type: 'view',
+  };
+}
+
+async function load(
+  baseUrl: string,
+  target: Target,
+  headers: Record<string, string>,
+  connections: number,
+  durationSec: number,
+): Promise<LoadRun> {
+  const roundTrips: (RoundTrips | null)[] = [];
+  const sources: Record<string, number> = {};
+  let answers = 0;
+  const base = target.request(headers);
+  const request: AutocannonRequest = {
+    ...base,
+    headers,
+    onResponse: (status, body, _context, responseHeaders) => {
+      if (roundTrips.length < 5000) {
+        roundTrips.push(
+          roundTripsFromHeaders((name) => {
+            const v = responseHeaders[name];
+            return Array.isArray(v) ? v.join(', ') : v;
+          }),
+        );
+      }
+      if (target.eventsPerRequest === undefined && status === 200 && answers < 2000) {
+        answers += 1;
+        try {
+          const parsed = JSON.parse(body) as { items?: { sources?: string[] }[] };
+          const seen = new Set((parsed.items ?? []).flatMap((i) => i.sources ?? []));
+          for (const s of seen) sources[s] = (sources[s] ?? 0) + 1;
+        } catch {
+          // A non-JSON 200 is counted as an answer without sources.
+        }
+      }
+    },
+  };
+  const result = await autocannon({
+    url: baseUrl,
+    connections,
+    duration: durationSec,
+    timeout: 30,
+    requests: [request],
+  });
+  const total = result['2xx'] + result.non2xx;
+  const reqPerSec = total / Math.max(result.duration, 1e-9);
+  const run: LoadRun = {
+    target: target.name,
+    connections,
+    durationSec: result.duration,
+    requests: total,
+    reqPerSec,
+    p50: result.latency.p50,
+    p90: result.latency.p90,
+    p99: result.latency.p99,
+    max: result.latency.max,
+    mean: result.latency.mean,
+    non2xx: result.non2xx,
+    errors: result.errors,
+    timeouts: result.timeouts,
+    roundTrips: aggregateRoundTrips(roundTrips),
+  };
+  if (target.eventsPerRequest !== undefined) run.eventsPerSec = reqPerSec * target.eventsPerRequest;
+  else
+    run.sourceShare = Object.fromEntries(
+      Object.entries(sources).map(([s, n]) => [s, n / Math.max(1, answers)]),
+    );
+  return run;
+}
+
+/**
+ * Users the batch never saw, with a few real-time events each: they have no cached top-N, so the
+ * API must fall back to ANN around their folded-in vector. Checks a sample of their answers for the
+ * `ann` source, so the report says whether the path really was the ANN one.
+ */
+async function prepareAnnUsers(
+  api: BenchApi,
+  options: LatencyOptions,
+): Promise<{
+  users: number;
+  eventsPerUser: number;
+  answersWithAnn: number;
+  checked: number;
+  userIds: string[];
+}> {
+  const eventsPerUser = 5;
+  const tag = Date.now().toString(36);
+  const userIds = Array.from({ length: options.annUsers }, (_, u) => `ann-${tag}-${u}`);
+  const events = userIds.flatMap((userId, u) =>
+    Array.from({ length: eventsPerUser }, (_, e) => ({
+      id: `ann-${tag}-${u}-${e}`,
+      userId,
+      itemId: options.itemIds[(u * 31 + e * 17) % options.itemIds.length] as string,
+      type: 'rating',
+      value: 5,
+    })),
+  );
+  await mapConcurrent(chunk(events, 1000), 2, (batch) => api.postEvents(batch));
+  const sample = userIds.slice(0, Math.min(20, userIds.length));
+  const answers = await mapConcurrent(sample, 4, (u) => api.recommendations(u, options.k));
+  const answersWithAnn = answers.filter((a) =>
+    a.items.some((i) => i.sources.includes('ann')),
+  ).length;
+  return { users: userIds.length, eventsPerUser, answersWithAnn, checked: sample.length, userIds };
+}

@@ -1,0 +1,298 @@
+/**
+ * `npm run bench`: measures the running system end to end over its public HTTP API (quality,
+ * freshness lift, latency and throughput), next to a naive baseline and the component benchmarks,
+ * repeated for medians and spread; writes bench/results/*.json and (full runs) BENCHMARKS.md.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { REPO_ROOT } from './child-process';
+import { componentSpecs, runComponent, type ComponentResult } from './components';
+import { toFigureTree, type BenchResults, type RunResult, type SectionError } from './results';
+import {
+  generateRatings,
+  loadMl100kAll,
+  loadMl100kSplit,
+  ml100kMissing,
+  type RatingsDataset,
+} from './datasets';
+import { collectEnvironment } from './environment';
+import { measureFreshness } from './freshness';
+import { measureLatency } from './latency';
+import { measureNaive } from './naive';
+import { evaluateOffline } from './offline';
+import { parseBenchArgs, type BenchOptions } from './options';
+import { measureServedQuality } from './quality';
+import { formatRatings, sliceUsers, type Rating } from './ratings';
+import { writeJson, writeSummary, PUBLISHED_NDCG } from './report';
+import { allocatePorts, stackLauncher, stopAllStacks, withStack } from './stack';
+import { combineRuns, type NumberTree } from './stats';
+import { renderSummary } from './summary';
+
+const K = 10;
+const BATCH_TIMEOUT_MS = 20 * 60 * 1000;
+
+/** The data of the quality and freshness measurements, per mode and availability. */
+function loadData(options: BenchOptions): {
+  quality: RatingsDataset;
+  replay: Rating[];
+  replayName: string;
+  note: string | null;
+} {
+  const missing = ml100kMissing();
+  if (missing) {
+    const users = options.quick ? options.quickUsers : 943;
+    const quality = generateRatings({
+      users,
+      items: options.quick ? 400 : 1682,
+      categories: 18,
+      ratingsPerUser: 80,
+      seed: 42,
+    });
+    return {
+      quality,
+      replay: [...quality.train, ...quality.test],
+      replayName: quality.name,
+      note: `${missing}: measured on a generated data set instead; MovieLens figures are not comparable.`,
+    };
+  }
+  const split = loadMl100kSplit();
+  const all = loadMl100kAll();
+  if (!options.quick)
+    return { quality: split, replay: all, replayName: 'ml-100k u.data', note: null };
+  const train = sliceUsers(split.train, options.quickUsers);
+  const users = new Set(train.map((r) => r.userId));
+  const items = new Set(train.map((r) => r.itemId));
+  return {
+    quality: {
+      name: `${split.name}, first ${options.quickUsers} users`,
+      train,
+      test: split.test.filter((r) => users.has(r.userId)),
+      items: split.items.filter((i) => items.has(i.itemId)),
+    },
+    replay: sliceUsers(all, options.quickUsers),
+    replayName: `ml-100k u.data, first ${options.quickUsers} users`,
+    note: null,
+  };
+}
+
+async function main(): Promise<number> {
+  const argv = process.argv.slice(2);
+  const options = parseBenchArgs(argv);
+  const command = `npm run bench${argv.length ? ` -- ${argv.join(' ')}` : ''}`;
+  const environment = collectEnvironment(command);
+  const log = (line: string) => console.log(line);
+  const work = mkdtempSync(join(tmpdir(), 'edgerec-bench-'));
+  const errors: SectionError[] = [];
+  const runs: RunResult[] = [];
+  const data = loadData(options);
+  if (data.note) log(`note: ${data.note}`);
+
+  // `npm run evaluate` needs the very files that were imported.
+  let files = data.quality.files;
+  if (!files) {
+    files = { train: join(work, 'train.tsv'), test: join(work, 'test.tsv') };
+    writeFileSync(files.train, formatRatings(data.quality.train));
+    writeFileSync(files.test, formatRatings(data.quality.test));
+  }
+  const ports = await allocatePorts();
+  const launch = stackLauncher(ports, log);
+  const has = (s: Parameters<BenchOptions['sections']['has']>[0]) => options.sections.has(s);
+  const section = async <T>(
+    name: string,
+    run: number,
+    fn: () => Promise<T>,
+  ): Promise<T | undefined> => {
+    const started = performance.now();
+    log(`[run ${run}] ${name}…`);
+    try {
+      const value = await fn();
+      log(`[run ${run}] ${name} done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+      return value;
+    } catch (error) {
+      const message = (error as Error).stack ?? String(error);
+      log(`[run ${run}] ${name} FAILED: ${message}`);
+      errors.push({ section: name, run, message: (error as Error).message });
+      return undefined;
+    }
+  };
+
+  try {
+    for (let run = 1; run <= options.repeats; run++) {
+      const result: RunResult = {};
+      if (has('quality') || has('latency')) {
+        await section('quality+latency stack', run, () =>
+          withStack(
+            launch,
+            { stateDir: join(work, `quality-${run}`), realtime: 'on' },
+            async (stack) => {
+              if (has('quality') || has('latency')) {
+                result.quality = await section('quality', run, () =>
+                  measureServedQuality(stack.api, data.quality, {
+                    k: K,
+                    withItems: true,
+                    concurrency: 8,
+                    batchTimeoutMs: BATCH_TIMEOUT_MS,
+                  }),
+                );
+              }
+              if (has('latency') && result.quality) {
+                const knownUsers = [...new Set(data.quality.test.map((r) => r.userId))];
+                result.latency = await section('latency', run, () =>
+                  measureLatency(stack.api, stack.keys, {
+                    concurrencies: options.concurrencies,
+                    durationSec: options.durationSec,
+                    warmupSec: options.quick ? 0 : 1,
+                    k: K,
+                    knownUsers,
+                    itemIds: [...new Set(data.quality.train.map((r) => r.itemId))],
+                    annUsers: options.quick ? 50 : 300,
+                  }),
+                );
+              }
+            },
+          ),
+        );
+        rmSync(join(work, `quality-${run}`), { recursive: true, force: true });
+      }
+      if (has('quality')) {
+        result.offline = await section('offline evaluation', run, () =>
+          evaluateOffline(files.train, files.test, 30 * 60 * 1000),
+        );
+        if (result.quality && result.offline && 'ndcg' in result.offline) {
+          const gap = (a: number, b: number) => (b === 0 ? 0 : (a - b) / b);
+          const ndcgGap = gap(result.quality.served.ndcg, result.offline.ndcg);
+          result.servedVsOffline = {
+            ndcgGap,
+            precisionGap: gap(result.quality.served.precision, result.offline.precision),
+            flagged: ndcgGap < -0.01,
+          };
+        }
+        if (options.withoutItems && run === 1) {
+          result.qualityWithoutItems = await section('quality without items', run, () =>
+            withStack(
+              launch,
+              { stateDir: join(work, 'quality-no-items'), realtime: 'on' },
+              (stack) =>
+                measureServedQuality(stack.api, data.quality, {
+                  k: K,
+                  withItems: false,
+                  concurrency: 8,
+                  batchTimeoutMs: BATCH_TIMEOUT_MS,
+                }),
+            ),
+          );
+          rmSync(join(work, 'quality-no-items'), { recursive: true, force: true });
+        }
+      }
+      if (has('freshness')) {
+        result.freshness = await section('freshness', run, () =>
+          measureFreshness(launch, data.replay, {
+            trainFraction: 0.8,
+            replayEvents: options.replay,
+            k: K,
+            reflectSamples: options.quick ? 10 : 50,
+            reflectTimeoutMs: 10_000,
+            batchTimeoutMs: BATCH_TIMEOUT_MS,
+            snapshotDir: join(work, 'freshness-snapshot'),
+            stateDir: join(work, 'freshness'),
+          }),
+        );
+        rmSync(join(work, 'freshness'), { recursive: true, force: true });
+      }
+      if (has('naive')) {
+        result.naive = await section('naive baseline', run, async () => {
+          const dims = Number(result.quality?.batch.hyperParameters?.dims ?? 64) || 64;
+          const catalogueItems = new Set(data.quality.train.map((r) => r.itemId)).size;
+          return {
+            catalogue: measureNaive({
+              items: catalogueItems,
+              dims,
+              users: 200,
+              requests: options.quick ? 200 : 2000,
+              seenPerUser: 80,
+              k: K,
+              seed: run,
+            }),
+            generated100k: measureNaive({
+              items: 100_000,
+              dims: 64,
+              users: 20,
+              requests: options.quick ? 10 : 200,
+              seenPerUser: 80,
+              k: K,
+              seed: run,
+            }),
+          };
+        });
+      }
+      if (has('components')) {
+        const components: Record<string, ComponentResult> = {};
+        for (const spec of componentSpecs(options.quick)) {
+          if (options.quick && spec.name !== 'pipeline') continue;
+          const r = await section(`component ${spec.name}`, run, () => runComponent(spec));
+          if (r) components[spec.name] = r;
+          if (r && !r.ok) log(`[run ${run}] component ${spec.name}: ${r.skipped ?? r.error}`);
+        }
+        result.components = components;
+      }
+      runs.push(result);
+    }
+  } finally {
+    await stopAllStacks();
+    rmSync(work, { recursive: true, force: true });
+  }
+
+  const results: BenchResults = {
+    schema: 1,
+    mode: options.quick ? 'quick' : 'full',
+    environment,
+    options: { ...options, sections: [...options.sections] },
+    data: {
+      quality: data.quality.name,
+      qualityFiles: data.quality.files ?? null,
+      replay: data.replayName,
+      note: data.note,
+    },
+    published: { ndcg: PUBLISHED_NDCG },
+    figures: combineRuns(runs.map(toFigureTree) as NumberTree[]),
+    runs,
+    errors,
+  };
+  const out = resolve(
+    options.out ??
+      join(REPO_ROOT, 'bench', 'results', options.quick ? 'quick.json' : 'latest.json'),
+  );
+  mkdirSync(resolve(out, '..'), { recursive: true });
+  writeJson(out, results);
+  log(`results: ${out}`);
+  if (!options.quick && options.out === null) {
+    writeSummary(join(REPO_ROOT, 'BENCHMARKS.md'), renderSummary(results));
+    log('summary: BENCHMARKS.md updated');
+  }
+  if (errors.length > 0) {
+    log(
+      `${errors.length} measurement(s) failed: ${errors.map((e) => `${e.section} (run ${e.run})`).join(', ')}`,
+    );
+    return 1;
+  }
+  return 0;
+}
+
+const onSignal = (signal: NodeJS.Signals) => {
+  console.error(`${signal}: stopping the stacks…`);
+  void stopAllStacks().finally(() => process.exit(130));
+};
+process.once('SIGINT', onSignal);
+process.once('SIGTERM', onSignal);
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  async (error: unknown) => {
+    console.error((error as Error).stack ?? error);
+    await stopAllStacks();
+    process.exitCode = 1;
+  },
+);

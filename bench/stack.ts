@@ -1,0 +1,101 @@
+/**
+ * Starts the local stack for the benchmark (as `npm start` does, but with empty stores, its own
+ * ports and a temporary state folder) and guarantees it is stopped.
+ */
+import { freeLoopbackPort } from '../local/ports';
+import { startStack, type StackPorts } from '../local/stack';
+import { BenchApi, type BenchKeys } from './api-client';
+
+export type RealtimeMode = 'on' | 'off';
+
+/** A running stack as the benchmark sees it: the API client, and how to stop it. */
+export interface BenchStack {
+  api: BenchApi;
+  apiUrl: string;
+  keys: BenchKeys;
+  stateDir: string;
+  startupMs: number;
+  stop(): Promise<void>;
+}
+
+/** Starts a stack on a state folder with the real-time loop on or off. */
+export type StackLauncher = (options: {
+  stateDir: string;
+  realtime: RealtimeMode;
+}) => Promise<BenchStack>;
+
+/** Stop functions of the stacks started and not yet stopped (for Ctrl-C). */
+const running = new Set<() => Promise<void>>();
+
+/** Stops every stack this process started and has not stopped yet. */
+export async function stopAllStacks(): Promise<void> {
+  await Promise.allSettled([...running].map((stop) => stop()));
+}
+
+/** Free loopback ports for one stack (kept for the whole run, so that restarts reuse them). */
+export async function allocatePorts(): Promise<StackPorts> {
+  const ports: number[] = [];
+  while (ports.length < 4) {
+    const p = await freeLoopbackPort();
+    if (!ports.includes(p)) ports.push(p);
+  }
+  const [api, redis, redisRest, vectorRest] = ports as [number, number, number, number];
+  return { api, redis, redisRest, vectorRest };
+}
+
+/**
+ * A launcher over `startStack`: demo off (empty stores), rate limiting off (the load generator
+ * would otherwise measure the limiter), the given real-time setting, no cron emulation.
+ */
+export function stackLauncher(ports: StackPorts, log: (line: string) => void): StackLauncher {
+  return async ({ stateDir, realtime }) => {
+    const env: Record<string, string | undefined> = { ...process.env };
+    // Settings from the caller's shell must not leak into a measurement that states its own.
+    for (const name of Object.keys(env)) if (name.startsWith('EDGEREC_')) delete env[name];
+    // Empty stores: always the stack's own redis-server, never a shared one named by REDIS_URL.
+    delete env.REDIS_URL;
+    const stack = await startStack({
+      stateDir,
+      ports,
+      demo: false,
+      env,
+      settings: { EDGEREC_REALTIME: realtime, EDGEREC_RATE_LIMIT_PER_MINUTE: '0' },
+      log: (m) => log(`  stack: ${m}`),
+    });
+    log(
+      `  stack: ready in ${Math.round(stack.startupMs)} ms (real-time ${realtime}, state ${stateDir})`,
+    );
+    const keys: BenchKeys = {
+      read: stack.keys.read,
+      write: stack.keys.write,
+      admin: stack.keys.admin,
+    };
+    const stop = async () => {
+      running.delete(stop);
+      await stack.stop();
+    };
+    running.add(stop);
+    return {
+      api: new BenchApi(stack.urls.api, keys),
+      apiUrl: stack.urls.api,
+      keys,
+      stateDir: stack.stateDir,
+      startupMs: stack.startupMs,
+      stop,
+    };
+  };
+}
+
+/** Runs `fn` on a freshly started stack and always stops it, also when `fn` throws. */
+export async function withStack<T>(
+  launch: StackLauncher,
+  options: { stateDir: string; realtime: RealtimeMode },
+  fn: (stack: BenchStack) => Promise<T>,
+): Promise<T> {
+  const stack = await launch(options);
+  try {
+    return await fn(stack);
+  } finally {
+    await stack.stop();
+  }
+}

@@ -1,0 +1,97 @@
+/**
+ * `npm run bench -- --quick` end to end: it must complete and its numbers must be sane (ranges,
+ * ordering, no failed requests). No timing thresholds: the machine running the tests varies.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { BenchResults } from '../../bench/results';
+
+const ROOT = resolve(import.meta.dirname, '..', '..');
+const dir = mkdtempSync(join(tmpdir(), 'edgerec-bench-quick-'));
+const out = join(dir, 'quick.json');
+let results: BenchResults;
+let run: ReturnType<typeof spawnSync>;
+
+const unit = (x: unknown) => typeof x === 'number' && x >= 0 && x <= 1;
+
+describe('npm run bench -- --quick', () => {
+  beforeAll(
+    () => {
+      run = spawnSync(
+        process.execPath,
+        ['--import', 'tsx', 'bench/run.ts', '--quick', '--out', out],
+        {
+          cwd: ROOT,
+          encoding: 'utf8',
+          timeout: 9 * 60 * 1000,
+        },
+      );
+      results = JSON.parse(readFileSync(out, 'utf8')) as BenchResults;
+    },
+    10 * 60 * 1000,
+  );
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('completes without a failed measurement', () => {
+    expect(results.errors, String(run.stdout).slice(-3000)).toEqual([]);
+    expect(run.status).toBe(0);
+    expect(results.mode).toBe('quick');
+    expect(results.runs).toHaveLength(1);
+    expect(results.environment.machine.cores).toBeGreaterThan(0);
+  });
+
+  it('scores the served answers in range, from the version the batch wrote', () => {
+    const q = results.runs[0]?.quality;
+    expect(q).toBeDefined();
+    if (!q) return;
+    expect(q.served.users).toBeGreaterThan(0);
+    for (const m of ['precision', 'recall', 'ndcg', 'map', 'coverage'] as const)
+      expect(unit(q.served[m])).toBe(true);
+    // Far above a random ranking (~0.01 on ml-100k): the model was trained and is served.
+    expect(q.served.ndcg).toBeGreaterThan(0.05);
+    expect(q.eventsImport.accepted + q.eventsImport.duplicates).toBe(q.eventsImport.events);
+    expect(q.staleAnswers).toBe(0);
+    const offline = results.runs[0]?.offline;
+    if (offline && 'ndcg' in offline) expect(unit(offline.ndcg)).toBe(true);
+  });
+
+  it('replays events with the real-time loop on and off', () => {
+    const f = results.runs[0]?.freshness;
+    expect(f).toBeDefined();
+    if (!f) return;
+    for (const mode of [f.on, f.off]) {
+      expect(mode.events).toBe(f.events.replayed);
+      expect(unit(mode.hitRate)).toBe(true);
+      expect(mode.mrr).toBeLessThanOrEqual(mode.hitRate);
+    }
+    expect(f.on.realtime).toBe('on');
+    expect(f.off.realtime).toBe('off');
+    // With the loop on, a consumed item leaves the user's top-10.
+    expect(f.on.reflect.reflectedShare).toBeGreaterThan(0);
+  });
+
+  it('loads every path with ordered percentiles and no failed requests', () => {
+    const runs = results.runs[0]?.latency?.runs ?? [];
+    expect(new Set(runs.map((r) => r.target))).toEqual(
+      new Set(['cache-hit', 'ann-fallback', 'cold-user', 'events-1', 'events-100']),
+    );
+    for (const r of runs) {
+      expect(r.requests, r.target).toBeGreaterThan(0);
+      expect(r.non2xx + r.errors + r.timeouts, r.target).toBe(0);
+      expect(r.p50).toBeLessThanOrEqual(r.p90);
+      expect(r.p90).toBeLessThanOrEqual(r.p99);
+      expect(r.p99).toBeLessThanOrEqual(r.max);
+      expect(r.reqPerSec).toBeGreaterThan(0);
+    }
+  });
+
+  it('times the naive baseline on both catalogues', () => {
+    const n = results.runs[0]?.naive;
+    expect(n?.generated100k.items).toBe(100_000);
+    expect(n?.catalogue.perRequestMs.p50).toBeGreaterThan(0);
+    expect(n?.generated100k.perRequestMs.p50).toBeGreaterThan(0);
+  });
+});
