@@ -1,0 +1,161 @@
+/**
+ * Loads the demo data into a running stack through the public HTTP API only — exactly what a
+ * client would do: items with the write key, events in batches of 1,000 (in time order, so that
+ * recent histories and sessions come out as they would live), then one batch run with the admin
+ * key, awaited so that recommendations come back as soon as start-up ends.
+ */
+import type { BatchRunReport } from '../../shared/domain/batch';
+import { MAX_EVENTS_PER_REQUEST } from '../../shared/domain/events';
+import type { DemoData } from './generate';
+
+export interface LoadDemoOptions {
+  apiUrl: string;
+  keys: { write: string; admin: string };
+  data: DemoData;
+  log?: (message: string) => void;
+  /** Items posted in parallel (default 8). */
+  itemConcurrency?: number;
+  /** How long the batch run may take (default 10 minutes). */
+  batchTimeoutMs?: number;
+  /** Stops the loading between two requests (the data loaded so far stays). */
+  signal?: AbortSignal;
+}
+
+export interface LoadDemoReport {
+  items: number;
+  events: { accepted: number; duplicates: number };
+  batch: BatchRunReport;
+  ms: { items: number; events: number; batch: number };
+}
+
+/** A non-2xx answer of the API while loading. */
+export class DemoLoadError extends Error {
+  constructor(
+    readonly status: number,
+    readonly request: string,
+    body: string,
+  ) {
+    super(`${request} answered ${status}: ${body.slice(0, 500)}`);
+    this.name = 'DemoLoadError';
+  }
+}
+
+async function call<T>(
+  apiUrl: string,
+  method: string,
+  path: string,
+  key: string,
+  body?: unknown,
+  signal?: AbortSignal,
+): Promise<T> {
+  signal?.throwIfAborted();
+  const response = await fetch(new URL(path, apiUrl), {
+    ...(signal ? { signal } : {}),
+    method,
+    headers: {
+      authorization: `Bearer ${key}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const text = await response.text();
+  if (!response.ok) throw new DemoLoadError(response.status, `${method} ${path}`, text);
+  return (text === '' ? null : JSON.parse(text)) as T;
+}
+
+/** Loads `data` into the stack at `apiUrl` and waits for the batch run; throws on any failure. */
+export async function loadDemo(options: LoadDemoOptions): Promise<LoadDemoReport> {
+  const { apiUrl, keys, data } = options;
+  const log = options.log ?? (() => {});
+
+  let started = performance.now();
+  let next = 0;
+  const worker = async () => {
+    while (next < data.items.length) {
+      const item = data.items[next++]!;
+      await call(apiUrl, 'POST', '/v1/items', keys.write, item, options.signal);
+    }
+  };
+  await Promise.all(Array.from({ length: options.itemConcurrency ?? 8 }, worker));
+  const itemsMs = performance.now() - started;
+  log(`demo: ${data.items.length} items posted in ${(itemsMs / 1000).toFixed(1)} s`);
+
+  started = performance.now();
+  const events = { accepted: 0, duplicates: 0 };
+  for (let i = 0; i < data.events.length; i += MAX_EVENTS_PER_REQUEST) {
+    const batch = data.events.slice(i, i + MAX_EVENTS_PER_REQUEST);
+    const answer = await call<{ accepted: number; duplicates: number }>(
+      apiUrl,
+      'POST',
+      '/v1/events',
+      keys.write,
+      { events: batch },
+      options.signal,
+    );
+    events.accepted += answer.accepted;
+    events.duplicates += answer.duplicates;
+  }
+  const eventsMs = performance.now() - started;
+  log(
+    `demo: ${events.accepted} events accepted (${events.duplicates} duplicates) in ${(eventsMs / 1000).toFixed(1)} s`,
+  );
+
+  started = performance.now();
+  const { runId } = await call<{ runId: string }>(
+    apiUrl,
+    'POST',
+    '/v1/admin/batch',
+    keys.admin,
+    undefined,
+    options.signal,
+  );
+  log(`demo: batch run ${runId} started`);
+  const batch = await waitForBatch(
+    apiUrl,
+    keys.admin,
+    runId,
+    options.batchTimeoutMs ?? 600_000,
+    options.signal,
+  );
+  const batchMs = performance.now() - started;
+  log(
+    `demo: batch run ${runId} ${batch.state} in ${(batchMs / 1000).toFixed(1)} s (version ${batch.version})`,
+  );
+  return {
+    items: data.items.length,
+    events,
+    batch,
+    ms: { items: itemsMs, events: eventsMs, batch: batchMs },
+  };
+}
+
+/** Polls `GET /v1/admin/batch/{runId}` until the run ends; throws unless it succeeded. */
+export async function waitForBatch(
+  apiUrl: string,
+  adminKey: string,
+  runId: string,
+  timeoutMs: number,
+  signal?: AbortSignal,
+): Promise<BatchRunReport> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const report = await call<BatchRunReport>(
+      apiUrl,
+      'GET',
+      `/v1/admin/batch/${encodeURIComponent(runId)}`,
+      adminKey,
+      undefined,
+      signal,
+    );
+    if (report.state === 'succeeded') return report;
+    if (report.state === 'failed' || report.state === 'refused') {
+      throw new Error(`batch run ${runId} ${report.state}: ${report.error ?? 'no reason given'}`);
+    }
+    if (Date.now() > deadline) {
+      throw new Error(
+        `batch run ${runId} still ${report.state} after ${Math.round(timeoutMs / 1000)} s`,
+      );
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
