@@ -31,8 +31,10 @@ export function findMetrics(
       map: o.map as number,
     };
   }
-  // Prefer test metrics over validation ones when the tool reports both.
-  const keys = Object.keys(o).sort((a, b) => Number(b === 'test') - Number(a === 'test'));
+  // Prefer the test metrics over validation ones when the tool reports both.
+  const rank = (key: string) =>
+    key === 'test' ? 0 : key === 'metrics' ? 1 : key === 'validation' ? 3 : 2;
+  const keys = Object.keys(o).sort((a, b) => rank(a) - rank(b));
   for (const key of keys) {
     const found = findMetrics(o[key]);
     if (found) return found;

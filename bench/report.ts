@@ -4,6 +4,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import * as prettier from 'prettier';
 import type { BenchEnvironment } from './environment';
 import type { Figure } from './stats';
 
@@ -43,10 +44,15 @@ export function replaceSummary(
   return `${existing.trimEnd()}\n\n${block}\n`;
 }
 
-/** Updates BENCHMARKS.md in place. */
-export function writeSummary(path: string, summary: string): void {
+/**
+ * Updates BENCHMARKS.md in place, formatted with the repository's prettier settings so that
+ * `npm test`'s format check keeps passing after a benchmark run.
+ */
+export async function writeSummary(path: string, summary: string): Promise<void> {
   const existing = existsSync(path) ? readFileSync(path, 'utf8') : null;
-  writeFileSync(path, replaceSummary(existing, summary));
+  const text = replaceSummary(existing, summary);
+  const config = (await prettier.resolveConfig(path)) ?? {};
+  writeFileSync(path, await prettier.format(text, { ...config, filepath: path }));
 }
 
 /** True for a `Figure` produced by `combineRuns`. */

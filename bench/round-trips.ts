@@ -1,7 +1,8 @@
 /**
  * Round trips to KV, Redis and the vector server of one answer, read from the response headers the
  * API worker sets: a `Server-Timing` metric per store access (`kv`, `redis`, `vector`; several
- * accesses may repeat the name, or carry the count in `desc`), or an explicit round-trip header.
+ * accesses may repeat the name, or carry the count in `desc`; the vector query is named `ann`), or
+ * an explicit round-trip header.
  */
 import { parseServerTiming } from './server-timing';
 
@@ -25,7 +26,8 @@ function storeOf(name: string): keyof RoundTrips | null {
   const n = name.toLowerCase();
   if (n === 'kv' || n.startsWith('kv-') || n.startsWith('kv.') || n.startsWith('kv_')) return 'kv';
   if (n === 'redis' || /^redis[-._]/.test(n)) return 'redis';
-  if (n === 'vector' || /^vector[-._]/.test(n)) return 'vector';
+  // The API worker names its vector query after the source it feeds: `ann`.
+  if (n === 'vector' || n === 'ann' || /^(vector|ann)[-._]/.test(n)) return 'vector';
   return null;
 }
 

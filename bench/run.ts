@@ -229,7 +229,6 @@ async function main(): Promise<number> {
       if (has('components')) {
         const components: Record<string, ComponentResult> = {};
         for (const spec of componentSpecs(options.quick)) {
-          if (options.quick && spec.name !== 'pipeline') continue;
           const r = await section(`component ${spec.name}`, run, () => runComponent(spec));
           if (r) components[spec.name] = r;
           if (r && !r.ok) log(`[run ${run}] component ${spec.name}: ${r.skipped ?? r.error}`);
@@ -267,7 +266,7 @@ async function main(): Promise<number> {
   writeJson(out, results);
   log(`results: ${out}`);
   if (!options.quick && options.out === null) {
-    writeSummary(join(REPO_ROOT, 'BENCHMARKS.md'), renderSummary(results));
+    await writeSummary(join(REPO_ROOT, 'BENCHMARKS.md'), renderSummary(results));
     log('summary: BENCHMARKS.md updated');
   }
   if (errors.length > 0) {

@@ -34,10 +34,11 @@ describe('round trips', () => {
     expect(
       roundTripsFromHeaders(
         headers({
-          'server-timing': 'kv;dur=1, redis;dur=2, vector;dur=3;desc="2 calls", rank;dur=0.1',
+          'server-timing':
+            'kv;dur=1, redis;dur=2, vector;dur=3;desc="2 calls", ann;dur=1, rank;dur=0.1',
         }),
       ),
-    ).toEqual({ kv: 1, redis: 1, vector: 2 });
+    ).toEqual({ kv: 1, redis: 1, vector: 3 });
     expect(
       roundTripsFromHeaders(headers({ 'server-timing': 'topn;dur=1, total;dur=2' })),
     ).toBeNull();
