@@ -1,0 +1,235 @@
+/** The REST server's connections to redis-server: a shared pool plus dedicated ones for MULTI/EXEC. */
+import { Redis, ReplyError } from 'ioredis';
+import type { RespReply } from './encode-reply';
+import { RestError } from './rest-error';
+
+/** The outcome of one command: its reply, or the Redis error text. */
+export type CommandOutcome = { reply: RespReply } | { error: string };
+
+/** Options of `RedisPool`. */
+export interface RedisPoolOptions {
+  /** `redis://[user:password@]host:port[/db]` of the backend. */
+  redisUrl: string;
+  /** Shared connections for single commands and pipelines (default 4). */
+  size?: number;
+  /** Most dedicated connections for transactions at once (default 8); more wait their turn. */
+  maxTransactions?: number;
+  /** Where backend connection problems are reported (default `console.warn`). */
+  warn?: (message: string) => void;
+}
+
+/**
+ * Connections to one redis-server. Single commands and pipelines are spread round-robin over
+ * the shared connections: a pipeline is written in one go on one connection, so its commands
+ * run in order, and Redis serves the connections of concurrent requests side by side. A
+ * transaction borrows a connection nobody else writes to, because MULTI puts the connection
+ * into a queueing state that must not catch another request's commands.
+ */
+export class RedisPool {
+  private readonly shared: Redis[];
+  private readonly idleDedicated: Redis[] = [];
+  private readonly waiting: Array<{ resolve(conn: Redis): void; reject(error: Error): void }> = [];
+  private dedicatedCount = 0;
+  private nextShared = 0;
+  private closed = false;
+
+  constructor(private readonly options: RedisPoolOptions) {
+    this.shared = Array.from({ length: options.size ?? 4 }, () => this.connect());
+  }
+
+  /** Resolves once the backend answers PING; rejects with a one-line reason otherwise. */
+  async ready(): Promise<void> {
+    try {
+      await this.shared[0]!.callBuffer('PING');
+    } catch (error) {
+      throw new Error(
+        `cannot reach redis at ${redactUrl(this.options.redisUrl)}: ${message(error)}`,
+        {
+          cause: error,
+        },
+      );
+    }
+  }
+
+  /** Runs one command; a Redis error comes back as `{error}`, a dead backend throws 503. */
+  async single(argv: readonly string[]): Promise<CommandOutcome> {
+    const [name, ...args] = argv;
+    try {
+      return {
+        reply: (await this.pickShared().callBuffer(commandName(name!), ...args)) as RespReply,
+      };
+    } catch (error) {
+      return outcomeOfError(error);
+    }
+  }
+
+  /** Runs commands in order on one connection, each answered on its own (doc §7.1). */
+  async pipeline(argvs: ReadonlyArray<readonly string[]>): Promise<CommandOutcome[]> {
+    const pipeline = this.pickShared().pipeline();
+    for (const [name, ...args] of argvs) pipeline.callBuffer(commandName(name!), ...args);
+    const results = await execPipeline(pipeline);
+    return results.map(([error, reply]) =>
+      error ? outcomeOfError(error) : { reply: reply as RespReply },
+    );
+  }
+
+  /**
+   * Runs `MULTI`, the commands and `EXEC` on a dedicated connection in one round trip (doc §7.2).
+   * Returns one outcome per command, or throws `RestError` (400) when Redis discarded the
+   * transaction (`EXECABORT`: a command was rejected while queueing).
+   */
+  async transaction(argvs: ReadonlyArray<readonly string[]>): Promise<CommandOutcome[]> {
+    const conn = await this.acquireDedicated();
+    let clean = false;
+    try {
+      const pipeline = conn.pipeline();
+      pipeline.callBuffer('MULTI');
+      for (const [name, ...args] of argvs) pipeline.callBuffer(commandName(name!), ...args);
+      pipeline.callBuffer('EXEC');
+      const results = await execPipeline(pipeline);
+      const backendError = results.find(([error]) => error && !(error instanceof ReplyError));
+      if (backendError) throw unavailable(backendError[0]);
+      // Every reply arrived, EXEC included, so the connection is out of MULTI either way.
+      clean = true;
+      const [execError, execReply] = results[results.length - 1]!;
+      if (execError) {
+        const queued = results.slice(1, -1).findIndex(([error]) => error);
+        const detail =
+          queued < 0
+            ? ''
+            : ` (command ${queued + 1} [ ${argvs[queued]![0]} ]: ${results[queued + 1]![0]!.message})`;
+        throw new RestError(400, `${execError.message}${detail}`);
+      }
+      if (!Array.isArray(execReply)) {
+        throw new RestError(400, 'EXECABORT the transaction was aborted');
+      }
+      return execReply.map((reply: RespReply) =>
+        reply instanceof Error ? { error: reply.message } : { reply },
+      );
+    } finally {
+      this.releaseDedicated(conn, clean);
+    }
+  }
+
+  /** Runs one command with UTF-8 replies, for the server's own bookkeeping (e.g. `COMMAND`). */
+  async internal(argv: readonly string[]): Promise<unknown> {
+    const [name, ...args] = argv;
+    try {
+      return await this.pickShared().call(commandName(name!), ...args);
+    } catch (error) {
+      throw unavailable(error);
+    }
+  }
+
+  /** Closes every connection; pending transactions fail. */
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const waiter of this.waiting.splice(0)) {
+      waiter.reject(new RestError(503, 'ERR the server is shutting down'));
+    }
+    const all = [...this.shared, ...this.idleDedicated];
+    this.idleDedicated.length = 0;
+    await Promise.all(all.map((conn) => conn.quit().catch(() => conn.disconnect())));
+  }
+
+  private connect(): Redis {
+    const conn = new Redis(this.options.redisUrl, {
+      // RESP2 only (no HELLO 3): the client's deserialisers expect RESP2 shapes (doc §5).
+      // Integers as strings so 64-bit replies keep every digit.
+      stringNumbers: true,
+      // A command in flight when the connection dropped may have run: resending could apply an
+      // INCR twice. Better to fail it (503) and let the caller decide.
+      autoResendUnfulfilledCommands: false,
+      maxRetriesPerRequest: 1,
+      connectTimeout: 5_000,
+      connectionName: 'upstash-rest',
+      retryStrategy: (attempt) => Math.min(attempt * 100, 2_000),
+    });
+    let reported = false;
+    conn.on('error', (error: Error) => {
+      // One line per outage, not one per reconnect attempt; the URL may hold a password.
+      if (!reported && !this.closed)
+        (this.options.warn ?? console.warn)(
+          `[redis-rest] backend connection error: ${error.message}`,
+        );
+      reported = true;
+    });
+    conn.on('ready', () => {
+      reported = false;
+    });
+    return conn;
+  }
+
+  private pickShared(): Redis {
+    this.nextShared = (this.nextShared + 1) % this.shared.length;
+    return this.shared[this.nextShared]!;
+  }
+
+  private acquireDedicated(): Promise<Redis> {
+    if (this.closed) return Promise.reject(new RestError(503, 'ERR the server is shutting down'));
+    const idle = this.idleDedicated.pop();
+    if (idle) return Promise.resolve(idle);
+    if (this.dedicatedCount < (this.options.maxTransactions ?? 8)) {
+      this.dedicatedCount += 1;
+      return Promise.resolve(this.connect());
+    }
+    return new Promise((resolve, reject) => this.waiting.push({ resolve, reject }));
+  }
+
+  /** A connection whose transaction state is unknown is dropped, never handed out again. */
+  private releaseDedicated(conn: Redis, clean: boolean): void {
+    if (!clean || this.closed) {
+      conn.disconnect();
+      if (this.closed) return;
+      conn = this.connect();
+    }
+    const next = this.waiting.shift();
+    if (next) next.resolve(conn);
+    else this.idleDedicated.push(conn);
+  }
+}
+
+/**
+ * ioredis looks up reply transformers by the exact command name (`hgetall` becomes an object);
+ * the upper-case name bypasses them so every reply keeps its RESP2 shape.
+ */
+function commandName(name: string): string {
+  return name.toUpperCase();
+}
+
+type PipelineLike = { exec(): Promise<Array<[Error | null, unknown]> | null> };
+
+async function execPipeline(pipeline: PipelineLike): Promise<Array<[Error | null, unknown]>> {
+  let results: Array<[Error | null, unknown]> | null;
+  try {
+    results = await pipeline.exec();
+  } catch (error) {
+    throw unavailable(error);
+  }
+  if (!results) throw new RestError(503, 'ERR the redis backend returned no replies');
+  return results;
+}
+
+function outcomeOfError(error: unknown): CommandOutcome {
+  if (error instanceof ReplyError) return { error: (error as Error).message };
+  throw unavailable(error);
+}
+
+function unavailable(error: unknown): RestError {
+  return new RestError(503, `ERR redis backend unavailable: ${message(error)}`, { cause: error });
+}
+
+function message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** The URL without its password, for messages. */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return '<invalid redis url>';
+  }
+}
