@@ -22,4 +22,6 @@ export interface BatchRunReport {
   hyperParameters?: Record<string, number | string>;
   metrics?: RankingMetrics;
   error?: string;
+  /** When garbage collection deleted this run's outputs (a version no longer current or previous). */
+  garbageCollectedAt?: number;
 }

@@ -1,0 +1,58 @@
+/** Reads the settings the command-line entries need: the environment, else a `.dev.vars` file. */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/**
+ * Parses dotenv text as wrangler writes and reads `.dev.vars`: `NAME=value`, `NAME='literal'`,
+ * `NAME="with \\n escapes"`, `#` comments and blank lines.
+ */
+export function parseEnvFile(text: string): Record<string, string> {
+  const vars: Record<string, string> = {};
+  for (const raw of text.split(/\r?\n/)) {
+    const line = raw.trim();
+    if (line === '' || line.startsWith('#')) continue;
+    const match = /^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$/.exec(line);
+    if (!match) continue;
+    const [, name, rest] = match as unknown as [string, string, string];
+    let value = rest;
+    if (value.startsWith("'") && value.endsWith("'") && value.length >= 2) {
+      value = value.slice(1, -1);
+    } else if (value.startsWith('"') && value.endsWith('"') && value.length >= 2) {
+      value = value.slice(1, -1).replace(/\\n/g, '\n').replace(/\\"/g, '"');
+    } else {
+      value = value.replace(/\s+#.*$/, '');
+    }
+    vars[name] = value;
+  }
+  return vars;
+}
+
+/** Where the local stack and a developer keep the workers' settings, in order of precedence. */
+export const ENV_FILE_CANDIDATES = ['.dev.vars', '.state/workers/.dev.vars', 'batch/.dev.vars'];
+
+/**
+ * The settings of a command-line run: the first `.dev.vars` found (relative to `root`), overridden
+ * by the process environment, so `UPSTASH_REDIS_REST_URL=… npm run batch` always wins.
+ */
+export function loadSettings(
+  root: string,
+  env: NodeJS.ProcessEnv = process.env,
+): { vars: Record<string, unknown>; source: string } {
+  let fromFile: Record<string, string> = {};
+  let source = 'environment';
+  for (const candidate of ENV_FILE_CANDIDATES) {
+    const path = join(root, candidate);
+    if (existsSync(path)) {
+      fromFile = parseEnvFile(readFileSync(path, 'utf8'));
+      source = `${candidate} + environment`;
+      break;
+    }
+  }
+  const vars: Record<string, unknown> = { ...fromFile };
+  for (const [name, value] of Object.entries(env)) {
+    if (value !== undefined && (name.startsWith('UPSTASH_') || name.startsWith('EDGEREC_'))) {
+      vars[name] = value;
+    }
+  }
+  return { vars, source };
+}

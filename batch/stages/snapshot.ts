@@ -1,0 +1,167 @@
+/**
+ * Snapshot stage: reads the event log up to the last entry that existed when the stage started
+ * (entries appended meanwhile wait for the next run) and the catalogue. Events are kept in columns
+ * of indices into interned id lists, so a million events cost tens of megabytes, not hundreds.
+ */
+import type { StoredEvent } from '../../shared/domain/events';
+import type { Item } from '../../shared/domain/items';
+import type { Catalogue } from '../../shared/ports/catalogue';
+import type { EventLog } from '../../shared/ports/event-log';
+
+/** Interns strings: one copy of each id, referred to by a dense index. */
+export class Interner {
+  readonly values: string[] = [];
+  private readonly index = new Map<string, number>();
+  indexOf(value: string): number {
+    let i = this.index.get(value);
+    if (i === undefined) {
+      i = this.values.length;
+      this.index.set(value, i);
+      this.values.push(value);
+    }
+    return i;
+  }
+}
+
+/** The events of a snapshot, column by column. */
+export class EventColumns {
+  readonly users = new Interner();
+  readonly items = new Interner();
+  readonly types = new Interner();
+  length = 0;
+  private user = new Int32Array(1024);
+  private item = new Int32Array(1024);
+  private type = new Int32Array(1024);
+  /** NaN where the event carries no value. */
+  private value = new Float64Array(1024);
+  private time = new Float64Array(1024);
+
+  push(e: StoredEvent): void {
+    if (this.length === this.user.length) this.grow();
+    const i = this.length++;
+    this.user[i] = this.users.indexOf(e.userId);
+    this.item[i] = this.items.indexOf(e.itemId);
+    this.type[i] = this.types.indexOf(e.type);
+    this.value[i] = e.value ?? Number.NaN;
+    this.time[i] = e.timestamp;
+  }
+
+  /** The events again, as `StoredEvent`s made on the fly (ids are not kept: training needs none). */
+  *events(): IterableIterator<StoredEvent> {
+    for (let i = 0; i < this.length; i++) {
+      const value = this.value[i]!;
+      const e: StoredEvent = {
+        id: '',
+        userId: this.users.values[this.user[i]!]!,
+        itemId: this.items.values[this.item[i]!]!,
+        type: this.types.values[this.type[i]!]!,
+        timestamp: this.time[i]!,
+      };
+      if (!Number.isNaN(value)) e.value = value;
+      yield e;
+    }
+  }
+
+  /** Earliest event time per item id (a stand-in creation time for items missing from the catalogue). */
+  firstSeen(): Map<string, number> {
+    const first = new Map<string, number>();
+    for (let i = 0; i < this.length; i++) {
+      const id = this.items.values[this.item[i]!]!;
+      const t = this.time[i]!;
+      const known = first.get(id);
+      if (known === undefined || t < known) first.set(id, t);
+    }
+    return first;
+  }
+
+  /** Approximate bytes held (typed arrays plus interned strings). */
+  bytes(): number {
+    const strings = [this.users, this.items, this.types].reduce(
+      (sum, interner) => sum + interner.values.length * 80,
+      0,
+    );
+    return this.user.length * 32 + strings;
+  }
+
+  private grow(): void {
+    const size = this.user.length * 2;
+    const grow32 = (a: Int32Array) => {
+      const b = new Int32Array(size);
+      b.set(a);
+      return b;
+    };
+    const grow64 = (a: Float64Array) => {
+      const b = new Float64Array(size);
+      b.set(a);
+      return b;
+    };
+    this.user = grow32(this.user);
+    this.item = grow32(this.item);
+    this.type = grow32(this.type);
+    this.value = grow64(this.value);
+    this.time = grow64(this.time);
+  }
+}
+
+/** A consistent cut of the inputs of one run. */
+export interface Snapshot {
+  /** Last log position included (null when the log was empty). */
+  lastId: string | null;
+  events: EventColumns;
+  /** Log entries that were not valid events (skipped, counted). */
+  skipped: number;
+  items: Item[];
+}
+
+export interface SnapshotOptions {
+  /** Entries per XRANGE request. */
+  chunk?: number;
+  onProgress?: (done: number, total: number) => void;
+  /** Called between chunks (the runner refreshes its lock there). */
+  onChunk?: () => Promise<void>;
+}
+
+/** True when `e` has the fields training needs, with the right types. */
+export function isStoredEvent(e: unknown): e is StoredEvent {
+  if (typeof e !== 'object' || e === null) return false;
+  const r = e as Record<string, unknown>;
+  return (
+    typeof r.userId === 'string' &&
+    r.userId.length > 0 &&
+    typeof r.itemId === 'string' &&
+    r.itemId.length > 0 &&
+    typeof r.type === 'string' &&
+    typeof r.timestamp === 'number' &&
+    Number.isFinite(r.timestamp) &&
+    (r.value === undefined || (typeof r.value === 'number' && Number.isFinite(r.value)))
+  );
+}
+
+/** Reads the log (in chunks, up to its last id at the start) and the catalogue. */
+export async function takeSnapshot(
+  log: EventLog,
+  catalogue: Catalogue,
+  options: SnapshotOptions = {},
+): Promise<Snapshot> {
+  const chunk = options.chunk ?? 5000;
+  const [lastId, total] = await Promise.all([log.lastId(), log.length()]);
+  const events = new EventColumns();
+  let skipped = 0;
+  if (lastId !== null) {
+    let after: string | undefined;
+    for (;;) {
+      const entries = await log.read({ after, until: lastId, count: chunk });
+      for (const entry of entries) {
+        if (isStoredEvent(entry.event)) events.push(entry.event);
+        else skipped++;
+      }
+      options.onProgress?.(events.length + skipped, total);
+      if (entries.length < chunk) break;
+      after = entries[entries.length - 1]!.id;
+      if (after === lastId) break;
+      await options.onChunk?.();
+    }
+  }
+  const items = await catalogue.all();
+  return { lastId, events, skipped, items };
+}
