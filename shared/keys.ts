@@ -33,6 +33,8 @@ export const redisKeys = {
   items: `${PREFIX}:items`,
   /** ZSET: item ids created after the last batch (cold-start items), scored by createdAt ms. */
   freshItems: `${PREFIX}:items:fresh`,
+  /** SET: ids of hidden or deleted items; serving removes them from every answer. */
+  hiddenItems: `${PREFIX}:items:hidden`,
   /** STRING (SET NX PX): the batch lock; value is the run id holding it. */
   batchLock: `${PREFIX}:batch:lock`,
   /** STRING: JSON `BatchRunReport` of one run. */

@@ -37,6 +37,8 @@ export interface ItemFacts {
   createdAt: number | null;
   /** Weighted interaction count in the training window. */
   popularity: number;
+  /** Provider or supplier, for exposure caps (optional). */
+  provider?: string;
 }
 
 /** A trained scorer: a versioned artefact evaluated in the worker (see shared/training/scorer.ts). */

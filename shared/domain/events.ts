@@ -63,3 +63,13 @@ export const DEFAULT_EVENT_WEIGHTS: Readonly<Record<string, number>> = {
   purchase: 8,
   dislike: 0,
 };
+
+/** One entry of a user's recent history (Redis `recent`), newest first by event time. */
+export interface RecentItem {
+  itemId: string;
+  type: string;
+  /** The event's weight (`eventWeights[type]`, times `value` for ratings). */
+  weight: number;
+  /** ms since epoch of the event. */
+  timestamp: number;
+}

@@ -1,0 +1,295 @@
+/**
+ * The request-time state in Upstash Redis: one EVALSHA per recommendation (serving-state script)
+ * and one per batch of events (ingest script), plus the small reads and writes of the catalogue
+ * routes. Vendor errors become `StoreError('redis')` with the cause kept.
+ */
+import { Redis } from '@upstash/redis/cloudflare';
+import type { ModelManifest, OnlineUserVector, ScoredItem, TopNRecord } from '../domain/artefacts';
+import type { RecentItem } from '../domain/events';
+import type { Item } from '../domain/items';
+import { StoreError } from '../errors';
+import { LIMITS, redisKeys } from '../keys';
+import { TRENDING_EPOCH_MS } from '../pipeline/trending-decay';
+import type {
+  IngestEvent,
+  IngestResult,
+  IngestSettings,
+  IngestedUser,
+  ServingState,
+  ServingStateQuery,
+  StateStore,
+} from '../ports/state-store';
+import { factorsFromBase64 } from './item-factors-codec';
+import type { EdgeResultReader } from './kv-result-reader';
+import { INGEST_EVENTS_SCRIPT } from './lua/ingest-events-script';
+import { SERVING_STATE_SCRIPT } from './lua/serving-state-script';
+
+export interface UpstashStateStoreOptions {
+  url: string;
+  token: string;
+  /** Abort a request after this long (ms); the caller's budget usually gives up sooner. */
+  timeoutMs?: number;
+  /** Retries of a failed connection (the client's default of 5 waits ~4 s in total). */
+  retries?: number;
+}
+
+/** Key templates handed to the Lua scripts; `{id}` and `{v}` are substituted there. */
+const ID = '{id}';
+const V = '{v}';
+const TEMPLATES = {
+  pointer: redisKeys.versionCurrent,
+  topn: redisKeys.version(V).topN(ID),
+  nbrs: redisKeys.version(V).neighbours(ID),
+  recent: redisKeys.recent(ID),
+  session: redisKeys.session(ID),
+  consumed: redisKeys.consumed(ID),
+  uvec: redisKeys.userVector(ID),
+  trending: redisKeys.trending(ID),
+  fresh: redisKeys.freshItems,
+  item: redisKeys.item(ID),
+  hidden: redisKeys.hiddenItems,
+  dedupe: redisKeys.dedupe(ID),
+  eventLog: redisKeys.eventLog,
+};
+
+/** Most users per ingest call whose fold-in inputs are read back (bounds the script's work). */
+const MAX_FOLD_IN_USERS = 200;
+
+/** Also reads the Redis copy of versioned outputs (the fallback behind Workers KV). */
+export class UpstashStateStore implements StateStore, EdgeResultReader {
+  readonly redis: Redis;
+  private readonly servingScript;
+  private readonly ingestScript;
+
+  constructor(options: UpstashStateStoreOptions) {
+    const timeoutMs = options.timeoutMs ?? 2000;
+    this.redis = new Redis({
+      url: options.url,
+      token: options.token,
+      // Raw strings: the adapter parses JSON itself, so ids that look like numbers stay strings.
+      automaticDeserialization: false,
+      responseEncoding: false,
+      enableTelemetry: false,
+      // Auto-pipelining would batch commands of concurrent requests into one fetch, which workerd
+      // forbids (I/O belongs to the request that started it); every call here is one round trip.
+      enableAutoPipelining: false,
+      readYourWrites: false,
+      retry: { retries: options.retries ?? 1, backoff: () => 20 },
+      signal: () => AbortSignal.timeout(timeoutMs),
+    });
+    this.servingScript = this.redis.createScript<string>(SERVING_STATE_SCRIPT);
+    this.ingestScript = this.redis.createScript<string>(INGEST_EVENTS_SCRIPT);
+  }
+
+  async readServingState(q: ServingStateQuery): Promise<ServingState> {
+    const args = {
+      ...TEMPLATES,
+      userId: q.userId,
+      sessionId: q.sessionId,
+      category: q.category,
+      colo: q.colo,
+      realtime: q.realtime,
+      recentCap: LIMITS.recentItems,
+      trendingLimit: q.trendingLimit,
+      freshLimit: q.freshLimit,
+      seeds: q.neighbourSeeds,
+    };
+    const raw = await this.call('serving state', () =>
+      this.servingScript.exec([], [JSON.stringify(args)]),
+    );
+    const doc = JSON.parse(raw) as Record<string, unknown>;
+    const neighbours = new Map<string, ScoredItem[]>();
+    for (const [id, text] of Object.entries(asObject(doc.nbrs))) {
+      const list = parseJson<ScoredItem[]>(text);
+      if (Array.isArray(list)) neighbours.set(id, list);
+    }
+    return {
+      version: typeof doc.version === 'string' ? doc.version : null,
+      topN: parseJson<TopNRecord>(doc.topn),
+      recent: asArray(doc.recent)
+        .map((r) => parseJson<RecentItem>(r))
+        .filter((r): r is RecentItem => r !== null),
+      session: asArray(doc.session).map(String),
+      consumed: asArray(doc.consumed).map(String),
+      onlineVector: parseJson<OnlineUserVector>(doc.uvec),
+      neighbours,
+      trending: {
+        global: scoredPairs(doc.trending),
+        ...(doc.trendingCategory === undefined
+          ? {}
+          : { category: scoredPairs(doc.trendingCategory) }),
+        ...(doc.trendingColo === undefined ? {} : { colo: scoredPairs(doc.trendingColo) }),
+      },
+      fresh: asArray(doc.fresh)
+        .map((r) => parseJson<Item>(r))
+        .filter((r): r is Item => r !== null && !r.deleted),
+      hidden: asArray(doc.hidden).map(String),
+    };
+  }
+
+  async ingest(events: readonly IngestEvent[], settings: IngestSettings): Promise<IngestResult> {
+    const payload = events.map((e) => {
+      const { weight, categories, ...stored } = e;
+      return {
+        id: e.id,
+        userId: e.userId,
+        itemId: e.itemId,
+        type: e.type,
+        timestamp: e.timestamp,
+        weight,
+        json: JSON.stringify(stored),
+        ...(categories === null ? {} : { categories }),
+        ...(e.sessionId === undefined ? {} : { sessionId: e.sessionId }),
+        ...(e.context?.colo === undefined ? {} : { colo: e.context.colo }),
+      };
+    });
+    const config = {
+      ...TEMPLATES,
+      dedupeTtl: LIMITS.dedupeTtlSeconds,
+      recentCap: LIMITS.recentItems,
+      sessionCap: LIMITS.sessionItems,
+      sessionTtl: LIMITS.sessionTtlSeconds,
+      consumedTtl: settings.consumedTtlSeconds,
+      halfLifeMs: settings.trendingHalfLifeMs,
+      t0: TRENDING_EPOCH_MS,
+      trendingCap: settings.trendingCap,
+      returnUsers: settings.returnUsers,
+      maxUsers: MAX_FOLD_IN_USERS,
+    };
+    const raw = await this.call('ingest', () =>
+      this.ingestScript.exec([], [JSON.stringify(config), JSON.stringify(payload)]),
+    );
+    const doc = JSON.parse(raw) as Record<string, unknown>;
+    const users = new Map<string, IngestedUser>();
+    for (const [userId, value] of Object.entries(asObject(doc.users))) {
+      const entry = asObject(value);
+      users.set(userId, {
+        recent: asArray(entry.recent)
+          .map((r) => parseJson<RecentItem>(r))
+          .filter((r): r is RecentItem => r !== null),
+        onlineVector: parseJson<OnlineUserVector>(entry.uvec),
+        batchVector: Array.isArray(entry.vector) ? (entry.vector as number[]) : null,
+      });
+    }
+    return {
+      accepted: Number(doc.accepted ?? 0),
+      duplicates: Number(doc.duplicates ?? 0),
+      acceptedIds: asArray(doc.ids).map(String),
+      version: typeof doc.version === 'string' ? doc.version : null,
+      users,
+    };
+  }
+
+  async writeUserVectors(
+    vectors: ReadonlyMap<string, OnlineUserVector>,
+    ttlSeconds: number,
+  ): Promise<void> {
+    if (vectors.size === 0) return;
+    const pipe = this.redis.pipeline();
+    for (const [userId, vector] of vectors) {
+      pipe.set(redisKeys.userVector(userId), JSON.stringify(vector), { ex: ttlSeconds });
+    }
+    await this.call('write user vectors', () => pipe.exec());
+  }
+
+  async currentVersion(): Promise<string | null> {
+    return await this.call('version', () => this.redis.get<string>(redisKeys.versionCurrent));
+  }
+
+  async trending(scope: string, limit: number): Promise<ScoredItem[]> {
+    const raw = await this.call('trending', () =>
+      this.redis.zrange(redisKeys.trending(scope), 0, limit - 1, { rev: true, withScores: true }),
+    );
+    return scoredPairs(raw);
+  }
+
+  async getItem(itemId: string): Promise<Item | null> {
+    const raw = await this.call('item', () => this.redis.get<string>(redisKeys.item(itemId)));
+    return parseJson<Item>(raw);
+  }
+
+  async putItem(item: Item, options: { fresh: boolean }): Promise<void> {
+    const pipe = this.redis.multi();
+    pipe.set(redisKeys.item(item.itemId), JSON.stringify(item));
+    if (item.deleted) {
+      pipe.zrem(redisKeys.items, item.itemId);
+      pipe.zrem(redisKeys.freshItems, item.itemId);
+    } else {
+      pipe.zadd(redisKeys.items, { score: item.createdAt, member: item.itemId });
+      if (options.fresh) {
+        pipe.zadd(redisKeys.freshItems, { score: item.createdAt, member: item.itemId });
+      }
+    }
+    if (item.hidden || item.deleted) pipe.sadd(redisKeys.hiddenItems, item.itemId);
+    else pipe.srem(redisKeys.hiddenItems, item.itemId);
+    await this.call('put item', () => pipe.exec());
+  }
+
+  async readManifest(version: string): Promise<ModelManifest | null> {
+    return parseJson<ModelManifest>(await this.getRaw(redisKeys.version(version).manifest));
+  }
+
+  async readTopN(version: string, userId: string): Promise<TopNRecord | null> {
+    return parseJson<TopNRecord>(await this.getRaw(redisKeys.version(version).topN(userId)));
+  }
+
+  async readNeighbours(version: string, itemId: string): Promise<ScoredItem[] | null> {
+    return parseJson<ScoredItem[]>(
+      await this.getRaw(redisKeys.version(version).neighbours(itemId)),
+    );
+  }
+
+  async readItemFactors(version: string): Promise<Float32Array | null> {
+    const text = await this.getRaw(redisKeys.version(version).itemFactors);
+    return text === null ? null : factorsFromBase64(text);
+  }
+
+  async ping(): Promise<void> {
+    await this.call('ping', () => this.redis.ping());
+  }
+
+  private async getRaw(key: string): Promise<string | null> {
+    return await this.call('read', () => this.redis.get<string>(key));
+  }
+
+  /** Runs one Redis call, translating every failure into a `StoreError`. */
+  private async call<T>(what: string, run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (error) {
+      throw new StoreError('redis', `redis ${what} failed: ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
+  }
+}
+
+function parseJson<T>(value: unknown): T | null {
+  if (typeof value !== 'string') return null;
+  try {
+    return JSON.parse(value) as T;
+  } catch {
+    return null;
+  }
+}
+
+/** cjson encodes an empty Lua table as `{}`: read both forms as an empty array. */
+function asArray(value: unknown): unknown[] {
+  return Array.isArray(value) ? value : [];
+}
+
+function asObject(value: unknown): Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : {};
+}
+
+/** A flat `[member, score, member, score, ...]` reply as scored items. */
+function scoredPairs(value: unknown): ScoredItem[] {
+  const flat = asArray(value);
+  const out: ScoredItem[] = [];
+  for (let i = 0; i + 1 < flat.length; i += 2) {
+    out.push({ itemId: String(flat[i]), score: Number(flat[i + 1]) });
+  }
+  return out;
+}

@@ -1,0 +1,98 @@
+/**
+ * `CandidateFacts` of one candidate for one user, exactly as shared/domain/features.ts defines
+ * them, from what the serving path knows: the cached top-N, the user's current vector, neighbour
+ * similarities to recent/session items, the manifest's item facts and the request context.
+ */
+import type { TopNRecord } from '../domain/artefacts';
+import type { CandidateFacts, Device, SourceName } from '../domain/features';
+import type { Item } from '../domain/items';
+import { categoryAffinityOf, categoryShares } from '../training/candidate-facts';
+import { dotRow, provisionalVector, type ServingModel } from './serving-model';
+
+const DAY_MS = 24 * 3600 * 1000;
+
+/** Per-request lookups shared by every candidate. */
+export interface FactsContext {
+  model: ServingModel | null;
+  /** itemId → [rank, score] in the cached top-N. */
+  topN: ReadonlyMap<string, readonly [number, number]>;
+  /** The user's current vector (online fold-in if fresh, else the batch vector), or null. */
+  userVector: ArrayLike<number> | null;
+  /** itemId → largest neighbour similarity to a recent/session item. */
+  itemItem: ReadonlyMap<string, { score: number }>;
+  /** Share of the user's history per category. */
+  affinity: Readonly<Record<string, number>>;
+  /** Records of items the batch has not seen (fresh items). */
+  extraItems: ReadonlyMap<string, Item>;
+  nowMs: number;
+  hour: number;
+  device: Device;
+}
+
+/** Index of a top-N record: itemId → [rank, score]. */
+export function indexTopN(record: TopNRecord | null): Map<string, readonly [number, number]> {
+  const out = new Map<string, readonly [number, number]>();
+  record?.items.forEach(([itemId, score], rank) => out.set(itemId, [rank, score]));
+  return out;
+}
+
+/** Categories of an item: the manifest's, else the fresh item's record, else none. */
+export function categoriesOf(ctx: FactsContext, itemId: string): readonly string[] {
+  const row = ctx.model?.rowOf.get(itemId);
+  if (row !== undefined) return ctx.model!.manifest.items[row]?.categories ?? [];
+  return ctx.extraItems.get(itemId)?.categories ?? [];
+}
+
+/** The facts of one candidate. */
+export function candidateFacts(
+  ctx: FactsContext,
+  itemId: string,
+  sources: ReadonlySet<SourceName>,
+): CandidateFacts {
+  const model = ctx.model;
+  const row = model?.rowOf.get(itemId);
+  const facts = row === undefined ? undefined : model!.manifest.items[row];
+  const extra = ctx.extraItems.get(itemId);
+  const cached = ctx.topN.get(itemId);
+
+  let baseScore: number | null = null;
+  if (cached) baseScore = cached[1];
+  else if (ctx.userVector !== null && model) {
+    if (row !== undefined) baseScore = dotRow(model, ctx.userVector, row);
+    else if (extra) baseScore = dot(ctx.userVector, provisionalVector(model, extra.categories));
+  }
+
+  const createdAt = facts?.createdAt ?? extra?.createdAt ?? null;
+  return {
+    baseScore,
+    topNRank: cached ? cached[0] : null,
+    itemItem: ctx.itemItem.get(itemId)?.score ?? 0,
+    popularity: facts?.popularity ?? 0,
+    // Same definitions as the offline trainer (shared/training/candidate-facts.ts).
+    ageDays: createdAt === null ? null : (ctx.nowMs - createdAt) / DAY_MS,
+    categoryAffinity: categoryAffinityOf(
+      ctx.affinity,
+      facts?.categories ?? extra?.categories ?? [],
+    ),
+    sources,
+    hour: ctx.hour,
+    device: ctx.device,
+  };
+}
+
+/**
+ * Category shares of a user's recent items, for users whose top-N record (and so batch affinity)
+ * is missing: new users get an affinity from their first events.
+ */
+export function affinityFromRecent(
+  itemIds: readonly string[],
+  categories: (itemId: string) => readonly string[],
+): Record<string, number> {
+  return categoryShares(itemIds.map(categories).filter((cats) => cats.length > 0));
+}
+
+function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < b.length; i++) s += (a[i] ?? 0) * b[i]!;
+  return s;
+}

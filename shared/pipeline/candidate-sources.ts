@@ -1,0 +1,88 @@
+/**
+ * Candidate sources: named functions that turn what the worker fetched (cached top-N, ANN matches,
+ * neighbour lists, trending, fresh items, popularity) into scored item lists, and the merge that
+ * records which sources proposed each candidate. Pure: the I/O happens in the worker.
+ */
+import type { ScoredItem, TopNRecord } from '../domain/artefacts';
+import type { SourceName } from '../domain/features';
+import type { Item } from '../domain/items';
+
+/** The items one source proposed, best first. */
+export interface SourceResult {
+  source: SourceName;
+  items: readonly ScoredItem[];
+}
+
+/** A candidate with the set of sources that proposed it. */
+export interface Candidate {
+  itemId: string;
+  sources: Set<SourceName>;
+}
+
+/** The user's precomputed top-N list of the last batch. */
+export function topNSource(record: TopNRecord | null, limit: number): SourceResult {
+  const items = (record?.items ?? []).slice(0, limit).map(([itemId, score]) => ({ itemId, score }));
+  return { source: 'topn', items };
+}
+
+/** ANN matches around the user's current vector. */
+export function annSource(
+  matches: readonly { id: string | number; score: number }[],
+): SourceResult {
+  return { source: 'ann', items: matches.map((m) => ({ itemId: String(m.id), score: m.score })) };
+}
+
+/**
+ * Neighbours of the session and recent items, each scored by its largest similarity to any seed
+ * (the `itemItem` feature), best first; `seeds` are the items themselves, newest first.
+ */
+export function sessionSource(
+  seeds: readonly string[],
+  neighbours: ReadonlyMap<string, readonly ScoredItem[]>,
+  perSeed: number,
+): SourceResult & { similarity: Map<string, { score: number; seed: string }> } {
+  const similarity = new Map<string, { score: number; seed: string }>();
+  for (const seed of seeds) {
+    const list = neighbours.get(seed);
+    if (!list) continue;
+    for (const { itemId, score } of list.slice(0, perSeed)) {
+      const best = similarity.get(itemId);
+      if (!best || score > best.score) similarity.set(itemId, { score, seed });
+    }
+  }
+  const items = [...similarity]
+    .map(([itemId, { score }]) => ({ itemId, score }))
+    .sort((a, b) => b.score - a.score);
+  return { source: 'session', items, similarity };
+}
+
+/** Trending items (time-decayed counters). */
+export function trendingSource(list: readonly ScoredItem[], limit: number): SourceResult {
+  return { source: 'trending', items: list.slice(0, limit) };
+}
+
+/** Items created after the last batch, newest first (scored by creation time). */
+export function freshSource(items: readonly Item[], limit: number): SourceResult {
+  return {
+    source: 'fresh',
+    items: items.slice(0, limit).map((item) => ({ itemId: item.itemId, score: item.createdAt })),
+  };
+}
+
+/** The version's popularity ranking: the last resort, never empty while the catalogue is not. */
+export function popularSource(popular: readonly ScoredItem[], limit: number): SourceResult {
+  return { source: 'popular', items: popular.slice(0, limit) };
+}
+
+/** Merges the sources' lists, keeping first-seen order and every proposing source per item. */
+export function mergeCandidates(results: readonly SourceResult[]): Map<string, Candidate> {
+  const pool = new Map<string, Candidate>();
+  for (const { source, items } of results) {
+    for (const { itemId } of items) {
+      const existing = pool.get(itemId);
+      if (existing) existing.sources.add(source);
+      else pool.set(itemId, { itemId, sources: new Set([source]) });
+    }
+  }
+  return pool;
+}

@@ -1,0 +1,231 @@
+/**
+ * The pure request pipeline: candidate generation from what the worker gathered, eligibility,
+ * feature building and scoring with the version's scorer, then ranking to the top k with reasons.
+ */
+import type { ScoredItem, TopNRecord } from '../domain/artefacts';
+import type { RecentItem } from '../domain/events';
+import { buildFeatures, FEATURE_COUNT, type Device, type SourceName } from '../domain/features';
+import type { Item } from '../domain/items';
+import {
+  annSource,
+  freshSource,
+  mergeCandidates,
+  popularSource,
+  type Candidate,
+  sessionSource,
+  topNSource,
+  trendingSource,
+  type SourceResult,
+} from './candidate-sources';
+import {
+  affinityFromRecent,
+  candidateFacts,
+  categoriesOf,
+  indexTopN,
+  type FactsContext,
+} from './candidate-facts';
+import { featureContributions, type FeatureContribution } from './explain';
+import { isEligible, rankCandidates, type RankRules, type ScoredCandidate } from './rank';
+import { provisionalVector, type ServingModel } from './serving-model';
+import { hourOfDay } from './request-context';
+
+/** How many items each source may propose. */
+export interface SourceLimits {
+  topN: number;
+  session: number;
+  /** Neighbours taken per seed item. */
+  perSeed: number;
+  trending: number;
+  fresh: number;
+  popular: number;
+}
+
+export const DEFAULT_SOURCE_LIMITS: SourceLimits = {
+  topN: 200,
+  session: 150,
+  perSeed: 30,
+  trending: 100,
+  fresh: 50,
+  popular: 200,
+};
+
+/** Everything the pipeline needs, gathered by the worker. */
+export interface RecommendInput {
+  model: ServingModel | null;
+  topN: TopNRecord | null;
+  /** The user's current vector (online if fresh for the version, else batch), or null. */
+  userVector: ArrayLike<number> | null;
+  /** ANN matches, or null when the source did not run. */
+  ann: readonly { id: string | number; score: number }[] | null;
+  recent: readonly RecentItem[];
+  session: readonly string[];
+  consumed: readonly string[];
+  neighbours: ReadonlyMap<string, readonly ScoredItem[]>;
+  trending: readonly ScoredItem[];
+  fresh: readonly Item[];
+  hidden: readonly string[];
+  nowMs: number;
+  device: Device;
+  k: number;
+  category?: string;
+  exclude: readonly string[];
+  diversity: number;
+  explain: boolean;
+  /** Re-consumption allowed: consumed items stay eligible. */
+  allowReconsumption: boolean;
+  rules: Omit<RankRules, 'k' | 'diversity'>;
+  limits?: SourceLimits;
+}
+
+/** Why an item is in the answer (with `explain=true`). */
+export interface ItemReasons {
+  contributions: FeatureContribution[];
+  rules: string[];
+  /** The recent/session item this one is a neighbour of, when the session source proposed it. */
+  becauseOf?: string;
+  modelScore: number;
+}
+
+export interface RecommendedItem {
+  itemId: string;
+  score: number;
+  sources: SourceName[];
+  reasons?: ItemReasons;
+}
+
+export interface RecommendOutput {
+  items: RecommendedItem[];
+  /** Candidates scored (after eligibility). */
+  scored: number;
+  /** True when no personalised source (top-N, ANN, session) proposed an eligible item. */
+  fallback: boolean;
+}
+
+const PERSONAL: readonly SourceName[] = ['topn', 'ann', 'session'];
+
+/** Candidates after generation, eligibility and scoring, ready for `rankScored`. */
+export interface ScoredPool {
+  scored: ScoredCandidate[];
+  fallback: boolean;
+  ctx: FactsContext;
+  similarity: ReadonlyMap<string, { score: number; seed: string }>;
+  scoreOf: (features: Float64Array) => number;
+}
+
+/** Runs candidate generation, scoring and ranking. */
+export function recommend(input: RecommendInput): RecommendOutput {
+  const pool = scoreCandidates(input);
+  return { items: rankScored(pool, input), scored: pool.scored.length, fallback: pool.fallback };
+}
+
+/** Candidate generation, eligibility, features and scores. */
+export function scoreCandidates(input: RecommendInput): ScoredPool {
+  const limits = input.limits ?? DEFAULT_SOURCE_LIMITS;
+  const model = input.model;
+  const extraItems = new Map(input.fresh.map((item) => [item.itemId, item]));
+  const seeds = uniq([...input.session, ...input.recent.map((r) => r.itemId)]);
+  const session = sessionSource(seeds, input.neighbours, limits.perSeed);
+  const sources: SourceResult[] = [
+    topNSource(input.topN, limits.topN),
+    ...(input.ann ? [annSource(input.ann)] : []),
+    { source: 'session', items: session.items.slice(0, limits.session) },
+    trendingSource(input.trending, limits.trending),
+    freshSource(input.fresh, limits.fresh),
+  ];
+
+  const ctx: FactsContext = {
+    model,
+    topN: indexTopN(input.topN),
+    userVector: input.userVector,
+    itemItem: session.similarity,
+    affinity: {},
+    extraItems,
+    nowMs: input.nowMs,
+    hour: hourOfDay(input.nowMs),
+    device: input.device,
+  };
+  ctx.affinity =
+    input.topN?.categoryAffinity ?? affinityFromRecent(seeds, (id) => categoriesOf(ctx, id));
+
+  const blocked = new Set<string>([...input.hidden, ...input.exclude]);
+  if (!input.allowReconsumption) {
+    for (const id of input.topN?.seen ?? []) blocked.add(id);
+    for (const id of input.consumed) blocked.add(id);
+    for (const r of input.recent) blocked.add(r.itemId);
+  }
+  const filter = { blocked, category: input.category };
+
+  const pool = mergeCandidates(sources);
+  const eligible: { c: Candidate; categories: readonly string[] }[] = [];
+  for (const c of pool.values()) {
+    const categories = categoriesOf(ctx, c.itemId);
+    if (isEligible(filter, c.itemId, categories)) eligible.push({ c, categories });
+  }
+  const fallback = !eligible.some(({ c }) => PERSONAL.some((s) => c.sources.has(s)));
+  if (eligible.length < input.k && model) {
+    for (const c of mergeCandidates([popularSource(model.popular, limits.popular)]).values()) {
+      if (pool.has(c.itemId)) continue;
+      const categories = categoriesOf(ctx, c.itemId);
+      if (!isEligible(filter, c.itemId, categories)) continue;
+      pool.set(c.itemId, c);
+      eligible.push({ c, categories });
+    }
+  }
+
+  const features = new Float64Array(FEATURE_COUNT);
+  const scoreOf = model?.score ?? ((f: Float64Array) => f[0]!);
+  const scored: ScoredCandidate[] = eligible.map(({ c, categories }) => {
+    const facts = candidateFacts(ctx, c.itemId, c.sources);
+    const score = scoreOf(buildFeatures(facts, features));
+    const row = model?.rowOf.get(c.itemId);
+    const extra = extraItems.get(c.itemId);
+    const provider =
+      extra?.provider ?? (row === undefined ? undefined : model!.manifest.items[row]?.provider);
+    return {
+      itemId: c.itemId,
+      score: Number.isFinite(score) ? score : 0,
+      sources: [...c.sources],
+      categories,
+      ...(provider === undefined ? {} : { provider }),
+      fresh: row === undefined,
+      ageDays: facts.ageDays,
+      vector: !model
+        ? null
+        : row !== undefined
+          ? model.factors.subarray(row * model.dims, (row + 1) * model.dims)
+          : extra
+            ? provisionalVector(model, extra.categories)
+            : null,
+    };
+  });
+
+  return { scored, fallback, ctx, similarity: session.similarity, scoreOf };
+}
+
+/** Ranking rules, the cut to k and, with `explain`, the reasons. */
+export function rankScored(pool: ScoredPool, input: RecommendInput): RecommendedItem[] {
+  const { ctx, scoreOf } = pool;
+  const ranked = rankCandidates(pool.scored, {
+    ...input.rules,
+    k: input.k,
+    diversity: input.diversity,
+  });
+  return ranked.map((r): RecommendedItem => {
+    const item: RecommendedItem = { itemId: r.itemId, score: r.score, sources: [...r.sources] };
+    if (input.explain) {
+      const facts = candidateFacts(ctx, r.itemId, new Set(r.sources));
+      const because = pool.similarity.get(r.itemId)?.seed;
+      item.reasons = {
+        contributions: featureContributions(scoreOf, buildFeatures(facts)),
+        rules: r.rules,
+        modelScore: r.modelScore,
+        ...(because === undefined ? {} : { becauseOf: because }),
+      };
+    }
+    return item;
+  });
+}
+
+function uniq(ids: readonly string[]): string[] {
+  return [...new Set(ids)];
+}

@@ -1,0 +1,112 @@
+/**
+ * Port: the request-time state in Redis that the edge reads and writes per request — one round
+ * trip for everything a recommendation needs, one for a batch of events.
+ */
+import type { OnlineUserVector, ScoredItem, TopNRecord } from '../domain/artefacts';
+import type { RecentItem, StoredEvent } from '../domain/events';
+import type { Item } from '../domain/items';
+
+/** What one recommendation request asks of Redis. */
+export interface ServingStateQuery {
+  userId: string;
+  sessionId?: string;
+  /** Also read the per-category trending list of this category. */
+  category?: string;
+  /** Also read the trending list of this edge location. */
+  colo?: string;
+  /** False (`EDGEREC_REALTIME=off`): recent, session, consumed and online vector are not read. */
+  realtime: boolean;
+  trendingLimit: number;
+  freshLimit: number;
+  /** Number of recent/session items whose neighbour lists are read. */
+  neighbourSeeds: number;
+}
+
+/** Trending lists; scores are log2 time-shifted weights (see shared/pipeline/trending-decay.ts). */
+export interface TrendingLists {
+  global: ScoredItem[];
+  category?: ScoredItem[];
+  colo?: ScoredItem[];
+}
+
+/** Everything one recommendation request reads from Redis, gathered in one round trip. */
+export interface ServingState {
+  /** The served version, or null before the first batch. */
+  version: string | null;
+  /** Redis copy of the user's top-N record of `version` (used when the KV copy is missing). */
+  topN: TopNRecord | null;
+  recent: RecentItem[];
+  session: string[];
+  consumed: string[];
+  onlineVector: OnlineUserVector | null;
+  /** Neighbour lists of the recent/session seed items, under `version`. */
+  neighbours: Map<string, ScoredItem[]>;
+  trending: TrendingLists;
+  /** Records of the newest fresh (cold-start) items. */
+  fresh: Item[];
+  /** Hidden or deleted item ids. */
+  hidden: string[];
+}
+
+/** An event ready to be ingested: normalised, with its weight and, when known, its categories. */
+export interface IngestEvent extends StoredEvent {
+  weight: number;
+  /** Categories of the item from the served manifest; null lets the store read the item record. */
+  categories: string[] | null;
+}
+
+/** Settings of the real-time updates. */
+export interface IngestSettings {
+  /** Half-life of the trending decay, ms. */
+  trendingHalfLifeMs: number;
+  /** How many members each trending ZSET keeps. */
+  trendingCap: number;
+  /** How long the consumed set lives after its last write, seconds. */
+  consumedTtlSeconds: number;
+  /** Read back per user what fold-in needs (recent list, online and batch vectors). */
+  returnUsers: boolean;
+}
+
+/** What fold-in needs of one user after the events were applied. */
+export interface IngestedUser {
+  recent: RecentItem[];
+  onlineVector: OnlineUserVector | null;
+  /** The batch vector of the user's top-N record of the served version, if any. */
+  batchVector: number[] | null;
+}
+
+export interface IngestResult {
+  accepted: number;
+  duplicates: number;
+  /** Ids of the events that were new (appended to the log). */
+  acceptedIds: string[];
+  version: string | null;
+  users: Map<string, IngestedUser>;
+}
+
+export interface StateStore {
+  /** One round trip: pointer, top-N copy, recent, session, consumed, online vector, neighbours, trending, fresh, hidden. */
+  readServingState(query: ServingStateQuery): Promise<ServingState>;
+  /**
+   * One round trip for the whole batch: de-duplicate by id, append to the event log, then update
+   * recent history, session, consumed set and trending counters of every new event.
+   */
+  ingest(events: readonly IngestEvent[], settings: IngestSettings): Promise<IngestResult>;
+  /** Writes refreshed online user vectors (fold-in), each with a TTL. */
+  writeUserVectors(
+    vectors: ReadonlyMap<string, OnlineUserVector>,
+    ttlSeconds: number,
+  ): Promise<void>;
+  /** The served version, or null. */
+  currentVersion(): Promise<string | null>;
+  /** Top `limit` of one trending scope (`global`, `cat:<c>`, `colo:<colo>`). */
+  trending(scope: string, limit: number): Promise<ScoredItem[]>;
+  getItem(itemId: string): Promise<Item | null>;
+  /**
+   * Stores an item record; `fresh` also lists it as a cold-start item. The hidden set follows
+   * `item.hidden || item.deleted`.
+   */
+  putItem(item: Item, options: { fresh: boolean }): Promise<void>;
+  /** Round-trip check for /health. */
+  ping(): Promise<void>;
+}
