@@ -143,7 +143,7 @@ export async function resolveRedis(
   env: Record<string, string | undefined> = process.env,
 ): Promise<RunningRedis> {
   if (env.REDIS_URL) return { url: env.REDIS_URL, stop: async () => {} };
-  if (!findRedisServer(env.PATH ?? '')) throw new Error(INSTALL_REDIS_HINT);
+  if (!findRedisServer(env.PATH ?? process.env.PATH)) throw new Error(INSTALL_REDIS_HINT);
   return startRedisServer(options);
 }
 

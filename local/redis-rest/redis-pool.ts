@@ -32,6 +32,7 @@ export class RedisPool {
   private dedicatedCount = 0;
   private nextShared = 0;
   private closed = false;
+  private outageReported = false;
 
   constructor(private readonly options: RedisPoolOptions) {
     this.shared = Array.from({ length: options.size ?? 4 }, () => this.connect());
@@ -129,7 +130,12 @@ export class RedisPool {
     }
     const all = [...this.shared, ...this.idleDedicated];
     this.idleDedicated.length = 0;
-    await Promise.all(all.map((conn) => conn.quit().catch(() => conn.disconnect())));
+    // QUIT on a connection that is down would wait in the offline queue for a reconnect.
+    await Promise.all(
+      all.map((conn) =>
+        conn.status === 'ready' ? conn.quit().catch(() => conn.disconnect()) : conn.disconnect(),
+      ),
+    );
   }
 
   private connect(): Redis {
@@ -145,17 +151,17 @@ export class RedisPool {
       connectionName: 'upstash-rest',
       retryStrategy: (attempt) => Math.min(attempt * 100, 2_000),
     });
-    let reported = false;
     conn.on('error', (error: Error) => {
-      // One line per outage, not one per reconnect attempt; the URL may hold a password.
-      if (!reported && !this.closed)
-        (this.options.warn ?? console.warn)(
-          `[redis-rest] backend connection error: ${error.message}`,
-        );
-      reported = true;
+      // One line per outage for the whole pool, not one per connection and reconnect attempt;
+      // the URL is left out because it may hold a password.
+      if (this.outageReported || this.closed) return;
+      this.outageReported = true;
+      (this.options.warn ?? console.warn)(
+        `[redis-rest] backend connection error: ${error.message}`,
+      );
     });
     conn.on('ready', () => {
-      reported = false;
+      this.outageReported = false;
     });
     return conn;
   }

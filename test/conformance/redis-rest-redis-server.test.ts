@@ -110,6 +110,12 @@ describe.skipIf(!findRedisServer())('startRedisServer', () => {
       redisUrl: redis.url,
       warn: () => {},
     });
+    const closedWhileDown = await startRedisRestServer({
+      port: 0,
+      token: 't',
+      redisUrl: redis.url,
+      warn: () => {},
+    });
     const call = async (path: string, body: unknown) => {
       const res = await fetch(`${rest.url}${path}`, {
         method: 'POST',
@@ -132,6 +138,9 @@ describe.skipIf(!findRedisServer())('startRedisServer', () => {
           error: expect.stringMatching(/^ERR redis backend unavailable/),
         });
       }
+      const closing = Date.now();
+      await closedWhileDown.close();
+      expect(Date.now() - closing).toBeLessThan(2_000);
       redis = await startRedisServer({ port, dataDir });
       await expect
         .poll(async () => (await call('', ['get', 'k'])).json, { timeout: 10_000, interval: 200 })
