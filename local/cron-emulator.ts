@@ -18,7 +18,11 @@ export function startCronEmulator(options: CronEmulatorOptions): () => void {
     try {
       const response = await fetch(new URL('/v1/admin/batch', options.apiUrl), {
         method: 'POST',
-        headers: { authorization: `Bearer ${options.adminKey}` },
+        headers: {
+          authorization: `Bearer ${options.adminKey}`,
+          'content-type': 'application/json',
+        },
+        body: '{}',
         signal: AbortSignal.timeout(30_000),
       });
       const body = (await response.json().catch(() => ({}))) as { runId?: string; title?: string };

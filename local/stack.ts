@@ -94,6 +94,8 @@ export interface DemoStatus {
   /** Loaded during this start. */
   loadedNow: boolean;
   size?: DemoSize;
+  /** The model version the demo's batch run produced. */
+  version?: string;
   /** Users of the demo (for examples and tests), when present. */
   sampleUserIds?: string[];
 }
@@ -339,7 +341,13 @@ async function ensureDemo(
       users: marker.users,
       events: marker.events,
     };
-    return { present: true, loadedNow: false, size, sampleUserIds: sampleUsers(size) };
+    return {
+      present: true,
+      loadedNow: false,
+      size,
+      version: marker.version,
+      sampleUserIds: sampleUsers(size),
+    };
   }
   if (demo === false) return { present: false, loadedNow: false };
   const size = demo === true ? DEFAULT_DEMO : demo;
@@ -363,7 +371,13 @@ async function ensureDemo(
     version: report.batch.version,
   };
   writeFileSync(markerPath, `${JSON.stringify(marker, null, 2)}\n`);
-  return { present: true, loadedNow: true, size, sampleUserIds: sampleUsers(size) };
+  return {
+    present: true,
+    loadedNow: true,
+    size,
+    version: marker.version,
+    sampleUserIds: sampleUsers(size),
+  };
 }
 
 /** The ids of the demo's first users (ids are positional, so no regeneration is needed). */

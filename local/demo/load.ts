@@ -13,7 +13,7 @@ export interface LoadDemoOptions {
   keys: { write: string; admin: string };
   data: DemoData;
   log?: (message: string) => void;
-  /** Items posted in parallel (default 8). */
+  /** Items posted in parallel (default 16). */
   itemConcurrency?: number;
   /** How long the batch run may take (default 10 minutes). */
   batchTimeoutMs?: number;
@@ -70,15 +70,25 @@ export async function loadDemo(options: LoadDemoOptions): Promise<LoadDemoReport
 
   let started = performance.now();
   let next = 0;
+  let existing = 0;
   const worker = async () => {
     while (next < data.items.length) {
       const item = data.items[next++]!;
-      await call(apiUrl, 'POST', '/v1/items', keys.write, item, options.signal);
+      try {
+        await call(apiUrl, 'POST', '/v1/items', keys.write, item, options.signal);
+      } catch (error) {
+        // 409: the item exists from an earlier, interrupted load; the generator made the same one.
+        if (!(error instanceof DemoLoadError && error.status === 409)) throw error;
+        existing++;
+      }
     }
   };
-  await Promise.all(Array.from({ length: options.itemConcurrency ?? 8 }, worker));
+  await Promise.all(Array.from({ length: options.itemConcurrency ?? 16 }, worker));
   const itemsMs = performance.now() - started;
-  log(`demo: ${data.items.length} items posted in ${(itemsMs / 1000).toFixed(1)} s`);
+  log(
+    `demo: ${data.items.length} items posted in ${(itemsMs / 1000).toFixed(1)} s` +
+      (existing > 0 ? ` (${existing} already there)` : ''),
+  );
 
   started = performance.now();
   const events = { accepted: 0, duplicates: 0 };
@@ -106,7 +116,7 @@ export async function loadDemo(options: LoadDemoOptions): Promise<LoadDemoReport
     'POST',
     '/v1/admin/batch',
     keys.admin,
-    undefined,
+    {},
     options.signal,
   );
   log(`demo: batch run ${runId} started`);
