@@ -27,6 +27,8 @@ export interface FreshnessOptions {
   snapshotDir: string;
   /** The state folder the stacks run on (restored from the snapshot before each replay). */
   stateDir: string;
+  /** Progress lines. */
+  log?: (line: string) => void;
 }
 
 export interface ReplayResult extends NextItemScores {
@@ -69,6 +71,7 @@ export async function measureFreshness(
 ): Promise<FreshnessResult> {
   const { head, tail } = temporalSplit(ratings, options.trainFraction);
   const replayed = tail.slice(0, options.replayEvents);
+  const log = options.log ?? (() => {});
 
   rmSync(options.stateDir, { recursive: true, force: true });
   const prepared = await withStack(
@@ -100,6 +103,9 @@ export async function measureFreshness(
         realtime === 'on' ? options.reflectSamples : Math.min(5, options.reflectSamples),
         realtime === 'on' ? options.reflectTimeoutMs : Math.min(3000, options.reflectTimeoutMs),
         options.k,
+      );
+      log(
+        `  real-time ${realtime}: hit rate@${options.k} ${replay.hitRate.toFixed(4)}, MRR ${replay.mrr.toFixed(4)} over ${replay.events} events${reimported ? ' (state re-imported)' : ''}`,
       );
       return { realtime, reimported, ...replay, reflect };
     });

@@ -1,6 +1,6 @@
 /** Imports ratings and catalogue items into a running stack through the public API. */
 import type { EventInput } from '../shared/domain/events';
-import type { BenchApi } from './api-client';
+import { ApiError, type BenchApi } from './api-client';
 import type { CatalogueItem } from './datasets';
 import { chunk, mapConcurrent } from './pool';
 import type { Rating } from './ratings';
@@ -29,6 +29,32 @@ export interface ImportReport {
   duplicates: number;
   ms: number;
   eventsPerSecond: number;
+  /** Requests that failed with a 5xx and were retried as two halves (0 when every batch went through). */
+  splits: number;
+  /** The first such failure, for the report. */
+  firstSplitError: string | null;
+}
+
+/**
+ * Posts one batch; on a 5xx answer the batch is split in two and each half retried (event ids make
+ * a retry safe: what the failed request did store comes back as duplicates, never twice).
+ */
+async function postSplitting(
+  api: BenchApi,
+  events: EventInput[],
+  stats: { splits: number; firstSplitError: string | null },
+): Promise<{ accepted: number; duplicates: number }> {
+  try {
+    return await api.postEvents(events);
+  } catch (error) {
+    if (!(error instanceof ApiError) || error.status < 500 || events.length < 2) throw error;
+    stats.splits += 1;
+    stats.firstSplitError ??= `${events.length} events: ${error.message.slice(0, 200)}`;
+    const half = Math.ceil(events.length / 2);
+    const a = await postSplitting(api, events.slice(0, half), stats);
+    const b = await postSplitting(api, events.slice(half), stats);
+    return { accepted: a.accepted + b.accepted, duplicates: a.duplicates + b.duplicates };
+  }
 }
 
 /** Posts ratings in batches of `batchSize` (at most 1,000), `concurrency` requests in flight. */
@@ -42,8 +68,9 @@ export async function importRatings(
     ratings.map((r) => ratingEvent(options.prefix, r)),
     options.batchSize ?? 1000,
   );
+  const stats = { splits: 0, firstSplitError: null as string | null };
   const results = await mapConcurrent(batches, options.concurrency ?? 4, (events) =>
-    api.postEvents(events),
+    postSplitting(api, events, stats),
   );
   const ms = performance.now() - started;
   const accepted = results.reduce((s, r) => s + r.accepted, 0);
@@ -59,6 +86,7 @@ export async function importRatings(
     duplicates,
     ms,
     eventsPerSecond: (ratings.length / ms) * 1000,
+    ...stats,
   };
 }
 

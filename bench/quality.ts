@@ -20,6 +20,8 @@ export interface QualityOptions {
   /** Parallel `GET .../recommendations` while scoring. */
   concurrency: number;
   batchTimeoutMs: number;
+  /** Progress lines. */
+  log?: (line: string) => void;
 }
 
 export interface QualityResult {
@@ -58,9 +60,15 @@ export async function measureServedQuality(
 ): Promise<QualityResult> {
   const trainItems = new Set(data.train.map((r) => r.itemId));
   const catalogue = data.items.filter((i) => trainItems.has(i.itemId));
+  const log = options.log ?? (() => {});
   const itemsImport = options.withItems ? await importItems(api, catalogue) : null;
+  if (itemsImport) log(`  items: ${itemsImport.items} posted in ${Math.round(itemsImport.ms)} ms`);
   const eventsImport = await importRatings(api, data.train, { prefix: 'q' });
+  log(
+    `  events: ${eventsImport.events} imported in ${Math.round(eventsImport.ms)} ms (${eventsImport.splits} requests split after a 5xx)`,
+  );
   const { report, wallMs } = await api.runBatch(options.batchTimeoutMs);
+  log(`  batch: version ${report.version} in ${Math.round(wallMs)} ms`);
 
   const truth = relevantByUser(data.test);
   const users = [...truth.keys()];

@@ -179,6 +179,7 @@ async function main(): Promise<number> {
                   withItems: false,
                   concurrency: 8,
                   batchTimeoutMs: BATCH_TIMEOUT_MS,
+                  log,
                 }),
             ),
           );
@@ -196,6 +197,7 @@ async function main(): Promise<number> {
             batchTimeoutMs: BATCH_TIMEOUT_MS,
             snapshotDir: join(work, 'freshness-snapshot'),
             stateDir: join(work, 'freshness'),
+            log,
           }),
         );
         rmSync(join(work, 'freshness'), { recursive: true, force: true });

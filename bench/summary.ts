@@ -58,7 +58,7 @@ function qualitySection(r: BenchResults): string {
     '',
     table(['model', 'nDCG@10'], ndcgRows),
     '',
-    `Served vs offline nDCG: ${pct(at(f, 'servedVsOffline.ndcgGap'))}${flagged ? ' — **FLAGGED: the served answers lose more than 1% nDCG against the offline model**' : ' (within the 1% budget)'}. Batch wall time through the API: ${formatFigure(at(f, 'quality.batch.wallMs'), 3)} ms; import ${formatFigure(at(f, 'quality.eventsImport.eventsPerSecond'))} events/s. Share of served items per source: ${shares}. Degraded answers: ${formatFigure(at(f, 'quality.degradedAnswers'))}; answers from another model version: ${formatFigure(at(f, 'quality.staleAnswers'))}.`,
+    `Served vs offline nDCG: ${pct(at(f, 'servedVsOffline.ndcgGap'))}${flagged ? ' — **FLAGGED: the served answers lose more than 1% nDCG against the offline model**' : ' (within the 1% budget)'}. Batch wall time through the API: ${formatFigure(at(f, 'quality.batch.wallMs'), 3)} ms; import ${formatFigure(at(f, 'quality.eventsImport.eventsPerSecond'))} events/s (batches of 1,000; requests that failed with a 5xx and were retried as halves: ${formatFigure(at(f, 'quality.eventsImport.splits'))}), catalogue ${formatFigure(at(f, 'quality.itemsImport.ms'))} ms for ${formatFigure(at(f, 'quality.itemsImport.items'))} items. Share of served items per source: ${shares}. Degraded answers: ${formatFigure(at(f, 'quality.degradedAnswers'))}; answers from another model version: ${formatFigure(at(f, 'quality.staleAnswers'))}.`,
     '',
     'Reproduce: `npm run bench -- --only quality` (offline alone: `npm run evaluate -- --train ../shared/data/ml-100k/splits/ms-item-stratified-75-seed42/train.tsv --test ../shared/data/ml-100k/splits/ms-item-stratified-75-seed42/test.tsv`).',
   ].join('\n');
