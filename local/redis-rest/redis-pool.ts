@@ -32,7 +32,9 @@ export class RedisPool {
   private dedicatedCount = 0;
   private nextShared = 0;
   private closed = false;
-  private outageReported = false;
+  // Nothing is reported before the first connection: `ready()` reports that failure itself.
+  private outageReported = true;
+  private lastError: Error | undefined;
 
   constructor(private readonly options: RedisPoolOptions) {
     this.shared = Array.from({ length: options.size ?? 4 }, () => this.connect());
@@ -44,7 +46,7 @@ export class RedisPool {
       await this.shared[0]!.callBuffer('PING');
     } catch (error) {
       throw new Error(
-        `cannot reach redis at ${redactUrl(this.options.redisUrl)}: ${message(error)}`,
+        `cannot reach redis at ${redactUrl(this.options.redisUrl)}: ${message(this.lastError ?? error)}`,
         {
           cause: error,
         },
@@ -152,6 +154,7 @@ export class RedisPool {
       retryStrategy: (attempt) => Math.min(attempt * 100, 2_000),
     });
     conn.on('error', (error: Error) => {
+      this.lastError = error;
       // One line per outage for the whole pool, not one per connection and reconnect attempt;
       // the URL is left out because it may hold a password.
       if (this.outageReported || this.closed) return;
