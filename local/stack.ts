@@ -12,7 +12,12 @@ import { loadDemo } from './demo/load';
 import { startCronEmulator } from './cron-emulator';
 import { freeLoopbackPort, isPortFree } from './ports';
 import { spawnGroup, type ChildGroup } from './process-group';
-import { resolveRedis, type RunningRedis } from './redis-server';
+import {
+  findRedisServer,
+  INSTALL_REDIS_HINT,
+  resolveRedis,
+  type RunningRedis,
+} from './redis-server';
 import { acquireLock } from './stack-lock';
 import { apiKeyEntries, loadOrCreateKeys, type StackKeys } from './stack-keys';
 import { answersOk, waitFor } from './wait-for';
@@ -173,6 +178,8 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
   try {
     const settings = { ...passThroughSettings(env), ...options.settings };
     const dims = settings.EDGEREC_DIMS ?? '64';
+    // Before anything starts: no Redis means one line saying how to get it.
+    if (!env.REDIS_URL && !findRedisServer(env.PATH ?? '')) throw new Error(INSTALL_REDIS_HINT);
     await assertPortsFree(ports, env.REDIS_URL ? ['redis'] : []);
     const { keys, created } = loadOrCreateKeys(stateDir);
     if (created) log(`keys: generated new tokens and API keys in ${join(stateDir, 'keys.json')}`);
@@ -320,7 +327,11 @@ function startRestService(
       `${service} exited during start-up (code ${code}): ${group.recentOutput().slice(-5).join(' | ')}`,
     );
   });
-  return { group, ready: Promise.race([readyLine, failed]) };
+  const ready = Promise.race([readyLine, failed]);
+  // Marked handled: when start-up fails elsewhere first, stopping this child must not surface as an
+  // unhandled rejection; callers that await `ready` still see the error.
+  ready.catch(() => {});
+  return { group, ready };
 }
 
 /** Loads the demo on first start (marker absent), or reports the one loaded earlier. */
