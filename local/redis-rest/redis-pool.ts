@@ -1,7 +1,11 @@
 /** The REST server's connections to redis-server: a shared pool plus dedicated ones for MULTI/EXEC. */
-import { Redis, ReplyError } from 'ioredis';
+import IORedis, { type Redis, type ReplyError as ReplyErrorClass } from 'ioredis';
 import type { RespReply } from './encode-reply';
 import { RestError } from './rest-error';
+
+// Through the default export: the workers test projects load this module with vite's module
+// runner, where named imports of ioredis' CommonJS exports come back undefined.
+const { ReplyError } = IORedis as unknown as { ReplyError: typeof ReplyErrorClass };
 
 /** The outcome of one command: its reply, or the Redis error text. */
 export type CommandOutcome = { reply: RespReply } | { error: string };
@@ -141,7 +145,7 @@ export class RedisPool {
   }
 
   private connect(): Redis {
-    const conn = new Redis(this.options.redisUrl, {
+    const conn = new IORedis(this.options.redisUrl, {
       // RESP2 only (no HELLO 3): the client's deserialisers expect RESP2 shapes (doc §5).
       // Integers as strings so 64-bit replies keep every digit.
       stringNumbers: true,

@@ -5,7 +5,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
+// Default import: in the workers projects vite's module runner leaves named ioredis imports undefined.
+import IORedis from 'ioredis';
 import { resolveRedis } from '../../local/redis-server';
 import { startRedisRestServer } from '../../local/redis-rest/server';
 import { TEST_PORTS, TEST_TOKENS, TEST_URLS } from './test-ports';
@@ -55,7 +56,7 @@ async function startOnce(): Promise<() => Promise<void>> {
     rmSync(dataDir, { recursive: true, force: true });
   };
   try {
-    const direct = new Redis(redis.url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+    const direct = new IORedis(redis.url, { lazyConnect: true, maxRetriesPerRequest: 1 });
     await direct.connect();
     await direct.flushall();
     direct.disconnect();
