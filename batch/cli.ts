@@ -8,8 +8,10 @@
  *
  * Options: --dims N  --seed N  --model auto|als|ease  --no-tune  --no-vectors  --json
  * Exit codes: 0 succeeded, 1 failed, 2 refused, 3 another run holds the lock.
- * Test hook: EDGEREC_BATCH_PAUSE_BEFORE_FLIP_MS=n pauses n ms after the outputs are written and
- * verified, announcing it on stderr, so a test can kill the process right before the flip.
+ * Test hooks: EDGEREC_BATCH_PAUSE_BEFORE_FLIP_MS=n pauses n ms after the outputs are written and
+ * verified, announcing it on stderr, so a test can kill the process right before the flip;
+ * EDGEREC_BATCH_LOCK_TTL_MS=n shortens the lock's expiry (default 15 minutes), so that a test need
+ * not wait that long after killing a run.
  */
 import { parseArgs } from 'node:util';
 import { parseConfig } from '../shared/config';
@@ -22,7 +24,7 @@ import { renderSummary } from './summary-table';
 const EXIT = { succeeded: 0, failed: 1, refused: 2, locked: 3 } as const;
 
 /** Marker line a test waits for before it kills the process. */
-export const PAUSE_MARKER = 'outputs written, pausing before flip';
+const PAUSE_MARKER = 'outputs written, pausing before flip';
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
@@ -49,10 +51,12 @@ async function main(): Promise<number> {
     return n;
   };
   const pauseMs = Number(process.env.EDGEREC_BATCH_PAUSE_BEFORE_FLIP_MS ?? 0);
+  const lockTtlMs = Number(process.env.EDGEREC_BATCH_LOCK_TTL_MS ?? 0);
   const bar = createProgressBar();
   const options: BatchOptions = {
     trigger: 'cli',
     platform: 'node',
+    ...(lockTtlMs > 0 ? { lockTtlMs } : {}),
     eventWeights: config.EDGEREC_EVENT_WEIGHTS,
     train: {
       dims: int(values.dims, config.EDGEREC_DIMS, 'dims'),

@@ -33,6 +33,7 @@ export const ENV_FILE_CANDIDATES = ['.dev.vars', '.state/workers/.dev.vars', 'ba
 /**
  * The settings of a command-line run: the first `.dev.vars` found (relative to `root`), overridden
  * by the process environment, so `UPSTASH_REDIS_REST_URL=… npm run batch` always wins.
+ * `EDGEREC_SETTINGS_FILE` names another file, or `none` to read the environment only.
  */
 export function loadSettings(
   root: string,
@@ -40,7 +41,9 @@ export function loadSettings(
 ): { vars: Record<string, unknown>; source: string } {
   let fromFile: Record<string, string> = {};
   let source = 'environment';
-  for (const candidate of ENV_FILE_CANDIDATES) {
+  const chosen = env.EDGEREC_SETTINGS_FILE;
+  const candidates = chosen === 'none' ? [] : chosen ? [chosen] : ENV_FILE_CANDIDATES;
+  for (const candidate of candidates) {
     const path = join(root, candidate);
     if (existsSync(path)) {
       fromFile = parseEnvFile(readFileSync(path, 'utf8'));

@@ -94,7 +94,7 @@ export class RunRefusedError extends Error {
 
 export const DEFAULT_MIN_INTERACTIONS = 20;
 
-/** Refreshes the lock at most this often while a run makes progress. */
+/** Refreshes the lock at most this often (or every third of its TTL) while a run makes progress. */
 const LOCK_REFRESH_MS = 10_000;
 
 /**
@@ -411,7 +411,8 @@ class BatchRun {
   /** Refreshes the lock when due (or now); throws `LockLostError` when another run has it. */
   private async keepLock(force = false): Promise<void> {
     this.sampleMemory();
-    if (!force && this.now() - this.lastRefresh < LOCK_REFRESH_MS) return;
+    const every = Math.min(LOCK_REFRESH_MS, this.lockTtlMs / 3);
+    if (!force && this.now() - this.lastRefresh < every) return;
     if (!(await this.deps.store.refreshLock(this.report.runId, this.lockTtlMs))) {
       throw new LockLostError(this.report.runId);
     }

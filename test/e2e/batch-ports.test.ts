@@ -1,0 +1,207 @@
+/** Contract tests of the batch's ports (event log, catalogue, version store) against real servers. */
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createRedisClient, type Redis } from '../../shared/adapters/upstash-redis-client';
+import { UpstashCatalogue } from '../../shared/adapters/upstash-catalogue';
+import { UpstashEventLog } from '../../shared/adapters/upstash-event-log';
+import { UpstashVersionStore } from '../../shared/adapters/upstash-version-store';
+import type { TopNRecord } from '../../shared/domain/artefacts';
+import type { BatchRunReport } from '../../shared/domain/batch';
+import type { StoredEvent } from '../../shared/domain/events';
+import { redisKeys } from '../../shared/keys';
+import { startBatchStack, type BatchStack } from './batch-stack';
+
+let stack: BatchStack;
+let redis: Redis;
+
+beforeAll(async () => {
+  stack = await startBatchStack(8);
+  redis = createRedisClient(stack.redisRest);
+});
+afterAll(async () => stack?.stop());
+beforeEach(async () => {
+  await redis.flushdb();
+});
+
+const event = (i: number): StoredEvent => ({
+  id: `e${i}`,
+  userId: `u${i % 7}`,
+  itemId: `i${i % 11}`,
+  type: i % 3 === 0 ? 'rating' : 'view',
+  ...(i % 3 === 0 ? { value: 1 + (i % 5) } : {}),
+  timestamp: 1_700_000_000_000 + i,
+});
+
+describe('UpstashEventLog', () => {
+  it('appends in order and reads back every entry once, in chunks, up to a fixed last id', async () => {
+    const log = new UpstashEventLog(redis, 7);
+    expect(await log.lastId()).toBeNull();
+    expect(await log.length()).toBe(0);
+    const events = Array.from({ length: 53 }, (_, i) => event(i));
+    const ids = await log.append(events);
+    expect(ids).toHaveLength(53);
+    expect(new Set(ids).size).toBe(53);
+    const last = (await log.lastId())!;
+    expect(last).toBe(ids[52]);
+    expect(await log.length()).toBe(53);
+    // Appended after the snapshot's cut: must not be read.
+    await log.append([event(1000)]);
+
+    const seen: unknown[] = [];
+    let after: string | undefined;
+    for (;;) {
+      const chunk = await log.read({ after, until: last, count: 10 });
+      seen.push(...chunk.map((e) => e.event));
+      if (chunk.length < 10) break;
+      after = chunk[chunk.length - 1]!.id;
+    }
+    expect(seen).toEqual(events);
+  });
+
+  it('decodes an entry that is not JSON as null instead of failing the read', async () => {
+    const log = new UpstashEventLog(redis);
+    await redis.xadd(redisKeys.eventLog, '*', { e: '{not json' });
+    const [id] = await log.append([event(1)]);
+    const entries = await log.read({ until: id!, count: 10 });
+    expect(entries.map((e) => e.event)).toEqual([null, event(1)]);
+  });
+});
+
+describe('UpstashCatalogue', () => {
+  it('puts and reads items, and clears only covered fresh items created before a time', async () => {
+    const catalogue = new UpstashCatalogue(redis, 3);
+    const items = Array.from({ length: 8 }, (_, i) => ({
+      itemId: `i${i}`,
+      categories: [`c${i % 2}`],
+      tags: [],
+      createdAt: 1000 + i,
+      hidden: false,
+      attributes: {},
+      updatedAt: 1000 + i,
+    }));
+    await catalogue.put(items);
+    expect(await catalogue.count()).toBe(8);
+    expect((await catalogue.all()).sort((a, b) => a.createdAt - b.createdAt)).toEqual(items);
+    await redis.zadd(
+      redisKeys.freshItems,
+      { score: 1000, member: 'i0' },
+      { score: 1001, member: 'i1' },
+      { score: 5000, member: 'i7' },
+    );
+    // i1 is not covered by the model; i7 was created after the snapshot.
+    expect(await catalogue.clearFresh(['i0', 'i7'], 2000)).toBe(1);
+    expect(await redis.zrange(redisKeys.freshItems, 0, -1)).toEqual(['i1', 'i7']);
+  });
+});
+
+describe('UpstashVersionStore', () => {
+  const store = () => new UpstashVersionStore(redis, { writeChunk: 4, scanCount: 5 });
+
+  it('flips atomically, keeps the previous version and rolls back once', async () => {
+    const s = store();
+    expect(await s.pointer()).toEqual({ current: null, previous: null });
+    expect(await s.rollback()).toBeNull();
+    expect(await s.flip('a', 1)).toEqual({ current: 'a', previous: null });
+    expect(await s.flip('b', 2)).toEqual({ current: 'b', previous: 'a' });
+    expect(await s.flip('b', 3)).toEqual({ current: 'b', previous: 'a' });
+    expect(await s.versions()).toEqual([
+      { version: 'a', createdAt: 1 },
+      { version: 'b', createdAt: 2 },
+    ]);
+    expect(await s.rollback()).toEqual({ current: 'a', previous: null });
+    expect(await s.pointer()).toEqual({ current: 'a', previous: null });
+    expect((await s.versions()).map((v) => v.version)).toEqual(['a']);
+    expect(await s.rollback()).toBeNull();
+  });
+
+  it('flips for a lock holder only while it holds the lock', async () => {
+    const s = store();
+    await s.flip('a', 1);
+    await expect(s.flip('b', 2, 'run-1')).rejects.toThrow(/LOCKLOST/);
+    expect(await s.pointer()).toEqual({ current: 'a', previous: null });
+    expect(await s.acquireLock('run-1', 10_000)).toBe(true);
+    expect(await s.flip('b', 2, 'run-1')).toEqual({ current: 'b', previous: 'a' });
+  });
+
+  it('locks: one holder, refresh and release by the holder only, expiry frees it', async () => {
+    const s = store();
+    expect(await s.acquireLock('r1', 300)).toBe(true);
+    expect(await s.acquireLock('r2', 300)).toBe(false);
+    expect(await s.lockHolder()).toBe('r1');
+    expect(await s.refreshLock('r2', 10_000)).toBe(false);
+    expect(await s.releaseLock('r2')).toBe(false);
+    expect(await s.refreshLock('r1', 300)).toBe(true);
+    await new Promise((r) => setTimeout(r, 450));
+    expect(await s.lockHolder()).toBeNull();
+    expect(await s.refreshLock('r1', 300)).toBe(false);
+    expect(await s.acquireLock('r2', 10_000)).toBe(true);
+    expect(await s.releaseLock('r1')).toBe(false);
+    expect(await s.releaseLock('r2')).toBe(true);
+    expect(await s.lockHolder()).toBeNull();
+  });
+
+  it('saves run reports and lists the newest first', async () => {
+    const s = store();
+    const run = (id: string, startedAt: number): BatchRunReport => ({
+      runId: id,
+      state: 'running',
+      trigger: 'cli',
+      version: id,
+      startedAt,
+      stages: [],
+    });
+    await s.saveRun(run('old', Date.now() - 2000));
+    await s.saveRun(run('new', Date.now() - 1000));
+    await s.saveRun({ ...run('old', Date.now() - 2000), state: 'failed', error: 'x' });
+    expect((await s.recentRuns(10)).map((r) => [r.runId, r.state])).toEqual([
+      ['new', 'running'],
+      ['old', 'failed'],
+    ]);
+    expect((await s.getRun('old'))!.error).toBe('x');
+    expect(await s.getRun('missing')).toBeNull();
+  });
+
+  it('writes versioned outputs, counts them and deletes only the versions asked for', async () => {
+    const s = store();
+    const record = (v: string, u: string): TopNRecord => ({
+      version: v,
+      userId: u,
+      items: [['i1', 0.5]],
+      vector: [0.1, 0.2],
+      seen: ['i0'],
+      categoryAffinity: { c: 1 },
+    });
+    for (const v of ['v1', 'v2']) {
+      expect(
+        await s.writeTopN(
+          v,
+          ['u1', 'u2', 'u3', 'u4', 'u5'].map((u) => record(v, u)),
+        ),
+      ).toBe(5);
+      expect(await s.writeNeighbours(v, [['i1', [{ itemId: 'i2', score: 0.9 }]]])).toBe(1);
+      expect(await s.writePopular(v, undefined, [{ itemId: 'i1', score: 3 }])).toBe(1);
+      expect(await s.writePopular(v, 'c', [{ itemId: 'i1', score: 3 }])).toBe(1);
+      await s.writeItemFactors(v, Float32Array.from([1, -2, 3.5, 0]));
+    }
+    expect(await s.readTopN('v1', 'u3')).toEqual(record('v1', 'u3'));
+    expect(await s.readPopular('v1', 'c')).toEqual([{ itemId: 'i1', score: 3 }]);
+    expect(await s.readNeighbours('v2', 'i1')).toEqual([{ itemId: 'i2', score: 0.9 }]);
+    expect(Array.from((await s.readItemFactors('v2'))!)).toEqual([1, -2, 3.5, 0]);
+    expect(await s.countKeys('v1')).toEqual({
+      topN: 5,
+      neighbours: 1,
+      popular: 2,
+      manifest: 0,
+      itemFactors: 1,
+    });
+    expect(await s.deleteVersions(['v1'])).toBe(9);
+    expect(await s.countKeys('v1')).toEqual({
+      topN: 0,
+      neighbours: 0,
+      popular: 0,
+      manifest: 0,
+      itemFactors: 0,
+    });
+    expect((await s.countKeys('v2')).topN).toBe(5);
+    expect(await s.readManifest('v1')).toBeNull();
+  });
+});

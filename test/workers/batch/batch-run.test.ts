@@ -1,0 +1,217 @@
+import {
+  createExecutionContext,
+  createScheduledController,
+  waitOnExecutionContext,
+} from 'cloudflare:test';
+import { env, exports } from 'cloudflare:workers';
+import { beforeAll, describe, expect, it } from 'vitest';
+import worker from '../../../batch/worker';
+import { startBatch } from '../../../batch/run-batch';
+import type { BatchRunReport } from '../../../shared/domain/batch';
+import { kvKeys, redisKeys, vectorNamespace } from '../../../shared/keys';
+import { clearBatchState, deps, options, redis, seedDemo } from './fixtures';
+
+const call = (path: string, init?: RequestInit) =>
+  exports.default.fetch(`http://batch${path}`, init);
+
+async function scheduledRun(): Promise<void> {
+  const ctx = createExecutionContext();
+  await worker.scheduled(
+    createScheduledController({ cron: '0 * * * *', scheduledTime: Date.now() }),
+    env,
+    ctx,
+  );
+  await waitOnExecutionContext(ctx);
+}
+
+async function waitForRun(runId: string): Promise<BatchRunReport> {
+  for (let i = 0; i < 600; i++) {
+    const res = await call(`/runs/${runId}`);
+    const report = (await res.json()) as BatchRunReport;
+    if (report.state !== 'running' && report.state !== 'queued') return report;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`run ${runId} did not finish`);
+}
+
+describe('batch worker', () => {
+  beforeAll(async () => {
+    await clearBatchState();
+  });
+
+  it('refuses a run on an empty event log and writes nothing', async () => {
+    const start = await startBatch(deps(), options());
+    if (!start.started) throw new Error('lock unexpectedly held');
+    const report = await start.done;
+    expect(report.state).toBe('refused');
+    expect(report.error).toMatch(/not enough data/);
+    expect((await deps().store.pointer()).current).toBeNull();
+    expect(await deps().store.countKeys(report.version)).toEqual({
+      topN: 0,
+      neighbours: 0,
+      popular: 0,
+      manifest: 0,
+      itemFactors: 0,
+    });
+  });
+
+  let first = '';
+  let second = '';
+  it('a scheduled run writes a complete version and flips the pointer', async () => {
+    const seeded = await seedDemo();
+    await scheduledRun();
+    const store = deps().store;
+    const pointer = await store.pointer();
+    expect(pointer.current).not.toBeNull();
+    first = pointer.current!;
+    const report = (await store.getRun(first))!;
+    expect(report.state).toBe('succeeded');
+    expect(report.trigger).toBe('cron');
+    expect(report.data!.events).toBe(seeded.events);
+    expect(report.stages.map((s) => s.name)).toEqual([
+      'snapshot',
+      'interactions',
+      'limits',
+      'train',
+      'write',
+      'verify',
+      'flip',
+      'fresh',
+      'gc',
+    ]);
+    const users = report.data!.users;
+    const items = report.data!.items;
+    expect(await store.countKeys(first)).toMatchObject({
+      topN: users,
+      neighbours: items,
+      manifest: 1,
+      itemFactors: 1,
+    });
+    const manifest = (await store.readManifest(first))!;
+    expect(manifest.itemIds).toHaveLength(items);
+    expect((await store.readItemFactors(first))!.length).toBe(items * manifest.dims);
+    const some =
+      (await store.readTopN(first, 'user-001')) ??
+      (await store.readTopN(first, manifest.itemIds[0]!));
+    const anyUserKey = await redis().scan('0', { match: `er:v:${first}:topn:*`, count: 1000 });
+    const userId = (anyUserKey as unknown as [string, string[]])[1][0]!.split(':').pop()!;
+    const record = (await store.readTopN(first, userId))!;
+    expect(record.vector).toHaveLength(manifest.dims);
+    expect(record.items.length).toBeGreaterThan(0);
+    for (const [id] of record.items) expect(record.seen).not.toContain(id);
+    void some;
+    expect(await deps().vectors!.count(vectorNamespace(first))).toBe(items);
+    const kvPointer = await env.RESULTS.get<{ version: string }>(kvKeys.current, 'json');
+    expect(kvPointer?.version).toBe(first);
+    expect(await env.RESULTS.get(kvKeys.manifest(first))).not.toBeNull();
+  });
+
+  it('POST /runs answers 202 at once and flips again; GET /status shows both versions', async () => {
+    const res = await call('/runs', { method: 'POST' });
+    expect(res.status).toBe(202);
+    const { runId } = (await res.json()) as { runId: string };
+    const report = await waitForRun(runId);
+    expect(report.state).toBe('succeeded');
+    second = runId;
+    const status = (await (await call('/status')).json()) as {
+      current: string;
+      previous: string;
+      model: { metrics: unknown; items: number } | null;
+      runs: BatchRunReport[];
+    };
+    expect(status.current).toBe(second);
+    expect(status.previous).toBe(first);
+    expect(status.model?.items).toBeGreaterThan(0);
+    expect(status.runs[0]!.runId).toBe(second);
+  });
+
+  it('POST /rollback flips back to the previous version atomically; a second rollback is 409', async () => {
+    const res = await call('/rollback', { method: 'POST' });
+    expect(res.status).toBe(200);
+    expect(await deps().store.pointer()).toEqual({ current: first, previous: null });
+    expect((await env.RESULTS.get<{ version: string }>(kvKeys.current, 'json'))?.version).toBe(
+      first,
+    );
+    const again = await call('/rollback', { method: 'POST' });
+    expect(again.status).toBe(409);
+    expect(again.headers.get('content-type')).toContain('application/problem+json');
+  });
+
+  it('the lock prevents overlapping runs', async () => {
+    const store = deps().store;
+    expect(await store.acquireLock('someone-else', 60_000)).toBe(true);
+    try {
+      const res = await call('/runs', { method: 'POST' });
+      expect(res.status).toBe(409);
+      expect(((await res.json()) as { runId: string }).runId).toBe('someone-else');
+      const before = await store.recentRuns(50);
+      await scheduledRun();
+      expect(await store.recentRuns(50)).toHaveLength(before.length);
+      expect((await store.pointer()).current).toBe(first);
+    } finally {
+      expect(await store.releaseLock('someone-else')).toBe(true);
+    }
+  });
+
+  it('a run killed between writing and flipping leaves the served version untouched', async () => {
+    const store = deps().store;
+    const served = await store.pointer();
+    const manifestBefore = await redis().get(redisKeys.version(served.current!).manifest);
+    const countsBefore = await store.countKeys(served.current!);
+    const start = await startBatch(
+      deps(),
+      options({
+        hooks: {
+          beforeFlip: () => {
+            throw new Error('killed before flip');
+          },
+        },
+      }),
+    );
+    if (!start.started) throw new Error('lock unexpectedly held');
+    const report = await start.done;
+    expect(report.state).toBe('failed');
+    expect(report.error).toBe('killed before flip');
+    // Its outputs were written completely, but nothing points at them.
+    expect((await store.countKeys(report.version)).manifest).toBe(1);
+    expect(await store.pointer()).toEqual(served);
+    expect(await redis().get(redisKeys.version(served.current!).manifest)).toBe(manifestBefore);
+    expect(await store.countKeys(served.current!)).toEqual(countsBefore);
+    expect((await env.RESULTS.get<{ version: string }>(kvKeys.current, 'json'))?.version).toBe(
+      served.current,
+    );
+    expect(await store.lockHolder()).toBeNull();
+    killed = report.version;
+  });
+
+  let killed = '';
+  it('GC keeps current and previous and deletes older and abandoned versions', async () => {
+    const store = deps().store;
+    const v = deps().vectors!;
+    const start = await startBatch(deps(), options());
+    if (!start.started) throw new Error('lock unexpectedly held');
+    const third = await start.done;
+    expect(third.state).toBe('succeeded');
+    expect(await store.pointer()).toEqual({ current: third.version, previous: first });
+    const gc = third.stages.find((s) => s.name === 'gc')!;
+    expect(String(gc.detail!.collected).split(' ').sort()).toEqual([killed, second].sort());
+    for (const gone of [killed, second]) {
+      expect(await store.countKeys(gone)).toEqual({
+        topN: 0,
+        neighbours: 0,
+        popular: 0,
+        manifest: 0,
+        itemFactors: 0,
+      });
+      expect(await v.count(vectorNamespace(gone))).toBe(0);
+      expect((await env.RESULTS.list({ prefix: kvKeys.versionPrefix(gone) })).keys).toHaveLength(0);
+    }
+    for (const kept of [first, third.version]) {
+      expect((await store.countKeys(kept)).manifest).toBe(1);
+      expect(await v.count(vectorNamespace(kept))).toBeGreaterThan(0);
+    }
+    expect((await store.versions()).map((x) => x.version).sort()).toEqual(
+      [first, third.version].sort(),
+    );
+  });
+});
