@@ -68,11 +68,18 @@ function main(): void {
     source = `${values.train} / ${values.test}`;
   }
 
-  const config: TrainConfig = { ...DEFAULT_TRAIN_CONFIG, dims, seed, model, tune };
+  const config: TrainConfig = {
+    ...DEFAULT_TRAIN_CONFIG,
+    dims,
+    seed,
+    model,
+    tune,
+    clock: () => performance.now(),
+  };
   const data = interactionsFromColumns(train.users, train.items, train.ratings, train.timestamps);
   const started = performance.now();
   const outputs = trainAll(data, [], config, (p) => {
-    if (p.done === p.total) process.stderr.write(`  ${p.stage} done\n`);
+    process.stderr.write(`  ${p.stage} ${p.done}/${p.total}\n`);
   });
   const trainMs = performance.now() - started;
 

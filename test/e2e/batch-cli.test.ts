@@ -13,7 +13,7 @@ import { UpstashVectorIndex } from '../../shared/adapters/upstash-vector-index';
 import { createRedisClient, type Redis } from '../../shared/adapters/upstash-redis-client';
 import { UpstashVersionStore } from '../../shared/adapters/upstash-version-store';
 import { redisKeys, vectorNamespace } from '../../shared/keys';
-import { startBatchStack, type BatchStack } from './batch-stack';
+import { startBatchStack, type BatchStack } from '../../batch/private-servers';
 
 const DIMS = 16;
 let stack: BatchStack;

@@ -8,7 +8,7 @@ import type { TopNRecord } from '../../shared/domain/artefacts';
 import type { BatchRunReport } from '../../shared/domain/batch';
 import type { StoredEvent } from '../../shared/domain/events';
 import { redisKeys } from '../../shared/keys';
-import { startBatchStack, type BatchStack } from './batch-stack';
+import { startBatchStack, type BatchStack } from '../../batch/private-servers';
 
 let stack: BatchStack;
 let redis: Redis;

@@ -1,16 +1,16 @@
 /**
- * A private set of local servers for the batch's Node-side tests: its own redis-server, Upstash
- * Redis REST server and Upstash Vector REST server on free ports, so that these tests (which flip
- * the global version pointer and read the whole event log) cannot disturb other test files that
- * share the fixed test servers, nor be disturbed by them.
+ * A private set of local servers for the batch's measurements and Node-side tests: its own
+ * redis-server, Upstash Redis REST server and Upstash Vector REST server on free ports. Runs flip
+ * the global version pointer and read the whole event log, so measuring or testing them on the
+ * shared servers would disturb (and be disturbed by) everyone else using those.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startRedisServer } from '../../local/redis-server';
-import { startRedisRestServer } from '../../local/redis-rest/server';
-import { startVectorRestServer } from '../../local/vector-rest/server';
+import { startRedisServer } from '../local/redis-server';
+import { startRedisRestServer } from '../local/redis-rest/server';
+import { startVectorRestServer } from '../local/vector-rest/server';
 
 export interface BatchStack {
   /** The variables `npm run batch` and `npm run import` read. */
