@@ -28,7 +28,7 @@ export class UpstashRateLimiter implements RateLimiter {
       signal: () => AbortSignal.timeout(timeoutMs),
     });
     this.ratelimit = new Ratelimit({
-      redis,
+      redis: withPlainScriptShebang(redis),
       limiter: Ratelimit.slidingWindow(options.perMinute, '1 m'),
       prefix: redisKeys.rateLimitPrefix,
       analytics: false,
@@ -45,4 +45,43 @@ export class UpstashRateLimiter implements RateLimiter {
       });
     }
   }
+}
+
+/**
+ * @upstash/ratelimit's scripts start with `#!lua flags=allow-key-locking`, a flag Upstash accepts
+ * but Redis ≤ 7.x refuses ("Unexpected flag in script shebang"). Once a server has refused it, this
+ * wrapper sends the scripts without shebang flags (the flag is only a concurrency hint) and maps
+ * the library's EVALSHA hashes onto the rewritten scripts, so a check stays one round trip.
+ */
+function withPlainScriptShebang(redis: Redis): Redis {
+  let plain = false;
+  const hashes = new Map<string, string>();
+  const shim = {
+    eval: async (script: string, keys: string[], args: unknown[]) => {
+      if (!plain) {
+        try {
+          return await redis.eval(script, keys, args);
+        } catch (error) {
+          if (!/unexpected flag in script shebang/i.test(String(error))) throw error;
+          plain = true;
+        }
+      }
+      const rewritten = script.replace(/^#!lua flags=[^\n]*/, '#!lua');
+      hashes.set(await sha1(script), await sha1(rewritten));
+      return await redis.eval(rewritten, keys, args);
+    },
+    evalsha: (hash: string, keys: string[], args: unknown[]) =>
+      redis.evalsha(hashes.get(hash) ?? hash, keys, args),
+  };
+  return new Proxy(redis, {
+    get: (target, property, receiver) =>
+      property === 'eval' || property === 'evalsha'
+        ? shim[property]
+        : Reflect.get(target, property, receiver),
+  });
+}
+
+async function sha1(text: string): Promise<string> {
+  const digest = await crypto.subtle.digest('SHA-1', new TextEncoder().encode(text));
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
 }

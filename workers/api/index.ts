@@ -1,7 +1,11 @@
-/** The edge API worker: composition root and entry object. */
-import { Hono } from 'hono';
+/** The edge API worker: the entry object around the Hono app (composition root in ./deps.ts). */
+import type { ApiBindings } from './app-env';
+import { createApp } from './app';
 
-const app = new Hono<{ Bindings: Env }>();
-app.get('/health', (c) => c.json({ status: 'ok' }));
+const app = createApp();
 
-export default app satisfies ExportedHandler<Env>;
+export default {
+  fetch(request, env, ctx) {
+    return app.fetch(request, env as ApiBindings, ctx);
+  },
+} satisfies ExportedHandler<Env>;

@@ -1,0 +1,125 @@
+import { describe, expect, it } from 'vitest';
+import { choleskySolve, foldInUser } from '../../../shared/pipeline/fold-in';
+import { createRng } from '../../../shared/training/random';
+
+/** Gaussian elimination with partial pivoting: an independent solver to check against. */
+function gaussSolve(a: number[][], b: number[]): number[] {
+  const n = b.length;
+  const m = a.map((row, i) => [...row, b[i]!]);
+  for (let col = 0; col < n; col++) {
+    let pivot = col;
+    for (let r = col + 1; r < n; r++)
+      if (Math.abs(m[r]![col]!) > Math.abs(m[pivot]![col]!)) pivot = r;
+    [m[col], m[pivot]] = [m[pivot]!, m[col]!];
+    for (let r = 0; r < n; r++) {
+      if (r === col) continue;
+      const f = m[r]![col]! / m[col]![col]!;
+      for (let c = col; c <= n; c++) m[r]![c]! -= f * m[col]![c]!;
+    }
+  }
+  return m.map((row, i) => row[n]! / row[i]!);
+}
+
+function problem(seed: number, items = 30, dims = 6) {
+  const rng = createRng(seed);
+  const factors = new Float32Array(items * dims).map(() => rng.normal() * 0.5);
+  const gram = new Array<number>(dims * dims).fill(0);
+  for (let r = 0; r < items; r++)
+    for (let i = 0; i < dims; i++)
+      for (let j = 0; j < dims; j++)
+        gram[i * dims + j]! += factors[r * dims + i]! * factors[r * dims + j]!;
+  const prior = Array.from({ length: dims }, () => rng.normal());
+  return { factors, gram, prior, dims };
+}
+
+describe('foldInUser', () => {
+  it('solves the HKV normal equations with the prior exactly (vs. an independent direct solve)', () => {
+    const { factors, gram, prior, dims } = problem(1);
+    const interactions = [
+      { row: 3, weight: 4 },
+      { row: 7, weight: 1 },
+      { row: 11, weight: 2.5 },
+    ];
+    const lambda = 0.3;
+    const alpha = 5;
+    const mu = 0.7;
+    const x = foldInUser({
+      dims,
+      gram,
+      factors,
+      interactions,
+      prior,
+      lambda,
+      alpha,
+      priorWeight: mu,
+      maxNorm: 1e9,
+    });
+
+    // Build YᵀCY + (λ+μ)I and YᵀCp + μx₀ from scratch over every item (p = 1 only for interacted).
+    const items = factors.length / dims;
+    const a = Array.from({ length: dims }, () => new Array<number>(dims).fill(0));
+    const b = new Array<number>(dims).fill(0);
+    for (let r = 0; r < items; r++) {
+      const hit = interactions.find((e) => e.row === r);
+      const c = 1 + alpha * (hit?.weight ?? 0);
+      const p = hit ? 1 : 0;
+      for (let i = 0; i < dims; i++) {
+        b[i]! += c * p * factors[r * dims + i]!;
+        for (let j = 0; j < dims; j++)
+          a[i]![j]! += c * factors[r * dims + i]! * factors[r * dims + j]!;
+      }
+    }
+    for (let i = 0; i < dims; i++) {
+      a[i]![i]! += lambda + mu;
+      b[i]! += mu * prior[i]!;
+    }
+    const expected = gaussSolve(a, b);
+    for (let i = 0; i < dims; i++) expect(x[i]).toBeCloseTo(expected[i]!, 4);
+  });
+
+  it('stays at the batch vector when the prior dominates, and moves toward liked items when it does not', () => {
+    const { factors, gram, prior, dims } = problem(2);
+    const liked = 5;
+    const base = { dims, gram, factors, prior, lambda: 0.1, alpha: 10, maxNorm: 1e9 };
+    const anchored = foldInUser({
+      ...base,
+      interactions: [{ row: liked, weight: 3 }],
+      priorWeight: 1e7,
+    });
+    for (let i = 0; i < dims; i++) expect(anchored[i]).toBeCloseTo(prior[i]!, 3);
+
+    const score = (x: Float64Array) => x.reduce((s, v, i) => s + v * factors[liked * dims + i]!, 0);
+    const without = foldInUser({ ...base, interactions: [], priorWeight: 1 });
+    const withLike = foldInUser({
+      ...base,
+      interactions: [{ row: liked, weight: 3 }],
+      priorWeight: 1,
+    });
+    expect(score(withLike)).toBeGreaterThan(score(without));
+  });
+
+  it('bounds the norm of the result', () => {
+    const { factors, gram, dims } = problem(3);
+    const x = foldInUser({
+      dims,
+      gram,
+      factors,
+      prior: null,
+      lambda: 1e-6,
+      alpha: 1000,
+      priorWeight: 1e-6,
+      maxNorm: 0.5,
+      interactions: [
+        { row: 1, weight: 50 },
+        { row: 2, weight: 50 },
+      ],
+    });
+    expect(Math.hypot(...x)).toBeCloseTo(0.5, 6);
+  });
+
+  it('refuses a matrix that is not positive definite', () => {
+    expect(() =>
+      choleskySolve(new Float64Array([1, 2, 2, 1]), new Float64Array([1, 1]), 2),
+    ).toThrow(RangeError);
+  });
+});

@@ -1,0 +1,102 @@
+import { describe, expect, it } from 'vitest';
+import type { Item } from '../../../shared/domain/items';
+import { recommend } from '../../../shared/pipeline/recommend';
+import { baseInput, NOW } from './fixtures';
+
+const ids = (input = baseInput()) => recommend(input).items.map((i) => i.itemId);
+
+describe('recommend (pure pipeline)', () => {
+  it('keeps the model order when no rule applies (diversity 0)', () => {
+    expect(ids()).toEqual(['a1', 'b1', 'a2', 'b2']);
+  });
+
+  it('removes consumed, recent, seen, hidden and excluded items', () => {
+    const input = baseInput({
+      consumed: ['a1'],
+      recent: [{ itemId: 'b1', type: 'view', weight: 1, timestamp: NOW }],
+      hidden: ['a2'],
+      exclude: ['b2'],
+      k: 3,
+    });
+    input.topN!.seen = ['a3'];
+    expect(ids(input)).toEqual(['b3', 'a4', 'b4']);
+  });
+
+  it('keeps consumed items when re-consumption is allowed', () => {
+    expect(ids(baseInput({ consumed: ['a1'], allowReconsumption: true }))[0]).toBe('a1');
+  });
+
+  it('filters by category', () => {
+    expect(ids(baseInput({ category: 'b' }))).toEqual(['b1', 'b2', 'b3', 'b4']);
+  });
+
+  it('proposes neighbours of session items with their similarity and names the seed with explain', () => {
+    const input = baseInput({
+      topN: null,
+      userVector: null,
+      recent: [{ itemId: 'a6', type: 'like', weight: 4, timestamp: NOW }],
+      neighbours: new Map([
+        [
+          'a6',
+          [
+            { itemId: 'a5', score: 0.9 },
+            { itemId: 'b6', score: 0.2 },
+          ],
+        ],
+      ]),
+      explain: true,
+      k: 2,
+    });
+    const out = recommend(input);
+    expect(out.items[0]).toMatchObject({ itemId: 'a5', sources: ['session'] });
+    expect(out.items[0]!.reasons?.becauseOf).toBe('a6');
+    expect(out.fallback).toBe(false);
+  });
+
+  it('falls back to trending, then popular, when no personalised source has anything', () => {
+    const out = recommend(
+      baseInput({ topN: null, userVector: null, trending: [{ itemId: 'b5', score: 3 }], k: 3 }),
+    );
+    expect(out.fallback).toBe(true);
+    expect(out.items.map((i) => i.itemId)).toEqual(['b5', 'a1', 'a2']);
+    expect(out.items[0]!.sources).toEqual(['trending']);
+    expect(out.items[1]!.sources).toEqual(['popular']);
+  });
+
+  it('scores a fresh item with the provisional vector and lets the freshness boost surface it', () => {
+    const fresh: Item = {
+      itemId: 'new1',
+      categories: ['a'],
+      tags: [],
+      createdAt: NOW - 3_600_000,
+      hidden: false,
+      attributes: {},
+      updatedAt: NOW,
+    };
+    const plain = recommend(baseInput({ fresh: [fresh], topN: null, k: 12 }));
+    const item = plain.items.find((i) => i.itemId === 'new1');
+    expect(item?.sources).toEqual(['fresh']);
+    // The provisional vector is the centroid of category a, so user·vector is about 1.
+    expect(item!.score).toBeGreaterThan(0.9);
+    const boosted = recommend(
+      baseInput({
+        fresh: [fresh],
+        topN: null,
+        k: 1,
+        rules: { freshnessBoost: 1, freshnessDays: 7, categoryCap: 1, providerCap: 1 },
+      }),
+    );
+    expect(boosted.items[0]!.itemId).toBe('new1');
+  });
+
+  it('explains with feature contributions that add up for the identity scorer', () => {
+    const out = recommend(baseInput({ explain: true, k: 1 }));
+    const reasons = out.items[0]!.reasons!;
+    expect(reasons.contributions[0]).toMatchObject({
+      feature: 'base_score',
+      value: 1,
+      contribution: 1,
+    });
+    expect(reasons.modelScore).toBe(1);
+  });
+});

@@ -1,0 +1,44 @@
+/**
+ * Middleware: bearer API keys. A key is known by the SHA-256 of its text (`EDGEREC_API_KEYS`
+ * stores digests only); digests are compared in constant time against every configured key.
+ */
+import type { MiddlewareHandler } from 'hono';
+import type { ApiKey, Scope } from '../../../shared/config';
+import { ForbiddenError, UnauthorizedError } from '../../../shared/errors';
+import type { AppEnv } from '../app-env';
+
+/** Requires a known key with `scope`; sets `apiKey` on the context. */
+export function requireScope(scope: Scope): MiddlewareHandler<AppEnv> {
+  return async function authMiddleware(c, next) {
+    const header = c.req.header('Authorization') ?? '';
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+    if (!match) throw new UnauthorizedError();
+    const key = await findKey(c.get('deps').config.EDGEREC_API_KEYS, match[1]!);
+    if (!key) throw new UnauthorizedError('The API key is not known.');
+    if (!key.scopes.includes(scope)) throw new ForbiddenError(scope);
+    c.set('apiKey', key);
+    await next();
+  };
+}
+
+/** The configured key whose digest equals SHA-256(`presented`), or null. */
+export async function findKey(keys: readonly ApiKey[], presented: string): Promise<ApiKey | null> {
+  const digest = new Uint8Array(
+    await crypto.subtle.digest('SHA-256', new TextEncoder().encode(presented)),
+  );
+  const hex = Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
+  let found: ApiKey | null = null;
+  // Every key is compared, in constant time, so timing reveals neither which key nor how much matched.
+  for (const key of keys) {
+    if (constantTimeEqual(key.sha256, hex) && found === null) found = key;
+  }
+  return found;
+}
+
+/** Compares two strings without an early exit on the first difference. */
+export function constantTimeEqual(a: string, b: string): boolean {
+  let diff = a.length ^ b.length;
+  const n = Math.max(a.length, b.length);
+  for (let i = 0; i < n; i++) diff |= (a.charCodeAt(i) | 0) ^ (b.charCodeAt(i) | 0);
+  return diff === 0;
+}

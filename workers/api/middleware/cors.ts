@@ -1,0 +1,20 @@
+/** Middleware: CORS for browser clients, origins from `EDGEREC_CORS_ORIGINS` (comma-separated or `*`). */
+import type { MiddlewareHandler } from 'hono';
+import { cors } from 'hono/cors';
+import type { AppEnv } from '../app-env';
+
+export function corsFromConfig(): MiddlewareHandler<AppEnv> {
+  return async function corsMiddleware(c, next) {
+    const setting = c.get('deps').config.EDGEREC_CORS_ORIGINS.trim();
+    if (setting === '') return next();
+    const allowed = setting.split(',').map((o) => o.trim());
+    const handler = cors({
+      origin: allowed.includes('*') ? '*' : (origin) => (allowed.includes(origin) ? origin : null),
+      allowHeaders: ['Authorization', 'Content-Type'],
+      allowMethods: ['GET', 'POST', 'PUT', 'DELETE', 'OPTIONS'],
+      exposeHeaders: ['Server-Timing', 'Retry-After', 'X-RateLimit-Remaining'],
+      maxAge: 600,
+    });
+    return handler(c, next);
+  };
+}

@@ -1,0 +1,234 @@
+/** The OpenAPI 3.1 document of the public API, generated from the zod schemas in ./schemas.ts. */
+import { z } from 'zod';
+import {
+  adminAnswerSchema,
+  batchTriggerSchema,
+  eventBatchSchema,
+  eventsAcceptedSchema,
+  healthSchema,
+  itemFieldsSchema,
+  itemInputSchema,
+  itemPathSchema,
+  itemWrittenSchema,
+  problemSchema,
+  recommendationsQuerySchema,
+  recommendationsResponseSchema,
+  runPathSchema,
+  similarQuerySchema,
+  similarResponseSchema,
+  trendingQuerySchema,
+  trendingResponseSchema,
+  userPathSchema,
+} from './schemas';
+
+type JsonSchema = Record<string, unknown>;
+
+interface Operation {
+  method: 'get' | 'post' | 'put' | 'delete';
+  path: string;
+  summary: string;
+  scope?: 'read' | 'write' | 'admin';
+  params?: z.ZodObject;
+  query?: z.ZodObject;
+  body?: z.ZodType;
+  status: number;
+  response?: z.ZodType;
+  description?: string;
+}
+
+const OPERATIONS: Operation[] = [
+  {
+    method: 'post',
+    path: '/v1/events',
+    summary: 'Ingest up to 1,000 events',
+    scope: 'write',
+    body: eventBatchSchema,
+    status: 202,
+    response: eventsAcceptedSchema,
+    description:
+      'De-duplicated by event id; appended to the durable log before the answer; the next recommendation reflects them.',
+  },
+  {
+    method: 'post',
+    path: '/v1/items',
+    summary: 'Create a catalogue item',
+    scope: 'write',
+    body: itemInputSchema,
+    status: 201,
+    response: itemWrittenSchema,
+    description:
+      'An item created after the last batch gets a provisional vector and can be recommended at once.',
+  },
+  {
+    method: 'put',
+    path: '/v1/items/{itemId}',
+    summary: 'Create or replace an item',
+    scope: 'write',
+    params: itemPathSchema,
+    body: itemFieldsSchema,
+    status: 200,
+    response: itemWrittenSchema,
+  },
+  {
+    method: 'delete',
+    path: '/v1/items/{itemId}',
+    summary: 'Delete an item',
+    scope: 'write',
+    params: itemPathSchema,
+    status: 204,
+  },
+  {
+    method: 'get',
+    path: '/v1/users/{userId}/recommendations',
+    summary: 'Personalised recommendations',
+    scope: 'read',
+    params: userPathSchema,
+    query: recommendationsQuerySchema,
+    status: 200,
+    response: recommendationsResponseSchema,
+    description:
+      'Candidate generation, scoring and ranking; `Server-Timing` gives each stage. An unknown user is a cold start, not an error.',
+  },
+  {
+    method: 'get',
+    path: '/v1/items/{itemId}/similar',
+    summary: 'Similar items',
+    scope: 'read',
+    params: itemPathSchema,
+    query: similarQuerySchema,
+    status: 200,
+    response: similarResponseSchema,
+  },
+  {
+    method: 'get',
+    path: '/v1/trending',
+    summary: 'Trending items',
+    scope: 'read',
+    query: trendingQuerySchema,
+    status: 200,
+    response: trendingResponseSchema,
+  },
+  {
+    method: 'post',
+    path: '/v1/admin/batch',
+    summary: 'Run the batch now',
+    scope: 'admin',
+    body: batchTriggerSchema,
+    status: 202,
+    response: adminAnswerSchema,
+  },
+  {
+    method: 'get',
+    path: '/v1/admin/batch/{runId}',
+    summary: 'Follow a batch run',
+    scope: 'admin',
+    params: runPathSchema,
+    status: 200,
+    response: adminAnswerSchema,
+  },
+  {
+    method: 'get',
+    path: '/v1/admin/status',
+    summary: 'Served version and its metrics',
+    scope: 'admin',
+    status: 200,
+    response: adminAnswerSchema,
+  },
+  {
+    method: 'post',
+    path: '/v1/admin/rollback',
+    summary: 'Roll back to the previous version',
+    scope: 'admin',
+    status: 200,
+    response: adminAnswerSchema,
+  },
+  {
+    method: 'get',
+    path: '/health',
+    summary: 'Liveness and dependencies',
+    status: 200,
+    response: healthSchema,
+  },
+  { method: 'get', path: '/openapi.json', summary: 'This document', status: 200 },
+  { method: 'get', path: '/docs', summary: 'This document as a page', status: 200 },
+];
+
+function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
+  const out = z.toJSONSchema(schema, { io, unrepresentable: 'any', target: 'draft-2020-12' });
+  delete out.$schema;
+  return out as JsonSchema;
+}
+
+function parameters(where: 'path' | 'query', schema: z.ZodObject | undefined): JsonSchema[] {
+  if (!schema) return [];
+  const object = jsonSchema(schema, 'input') as {
+    properties?: Record<string, JsonSchema>;
+    required?: string[];
+  };
+  return Object.entries(object.properties ?? {}).map(([name, s]) => ({
+    name,
+    in: where,
+    required: where === 'path' || (object.required ?? []).includes(name),
+    ...(typeof s.description === 'string' ? { description: s.description } : {}),
+    schema: s,
+  }));
+}
+
+const problemResponse = (description: string) => ({
+  description,
+  content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
+});
+
+/** Builds the document (cheap; the route caches it per isolate). */
+export function buildOpenApi(): JsonSchema {
+  const paths: Record<string, Record<string, JsonSchema>> = {};
+  for (const op of OPERATIONS) {
+    const responses: Record<string, JsonSchema> = {
+      [op.status]: op.response
+        ? {
+            description: 'Success',
+            content: { 'application/json': { schema: jsonSchema(op.response, 'output') } },
+          }
+        : { description: 'Success' },
+    };
+    if (op.scope) {
+      responses['400'] = problemResponse('Invalid request (with `errors: [{path, message}]`)');
+      responses['401'] = problemResponse('Missing or unknown API key');
+      responses['403'] = problemResponse(`The key lacks the "${op.scope}" scope`);
+      responses['429'] = problemResponse('Rate limit exhausted (see `Retry-After`)');
+      responses['503'] = problemResponse('A dependency is unavailable');
+    }
+    (paths[op.path] ??= {})[op.method] = {
+      summary: op.summary,
+      ...(op.description ? { description: op.description } : {}),
+      ...(op.scope
+        ? { security: [{ bearer: [op.scope] }], 'x-scope': op.scope }
+        : { security: [] }),
+      parameters: [...parameters('path', op.params), ...parameters('query', op.query)],
+      ...(op.body
+        ? {
+            requestBody: {
+              required: true,
+              content: { 'application/json': { schema: jsonSchema(op.body, 'input') } },
+            },
+          }
+        : {}),
+      responses,
+    };
+  }
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'edgerec API',
+      version: '1.0.0',
+      description:
+        'Recommendations at the edge. JSON in and out; errors are application/problem+json (RFC 9457) with a stable `type`; `Authorization: Bearer <key>` with scopes read, write and admin.',
+    },
+    servers: [{ url: '/' }],
+    components: {
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
+      schemas: { Problem: jsonSchema(problemSchema, 'output') },
+    },
+    paths,
+  };
+}

@@ -1,0 +1,90 @@
+/**
+ * Admin routes: a thin proxy to the batch worker's internal API over the `BATCH` service binding.
+ * When the batch worker cannot answer, the answer is a 503 problem, never a 500.
+ */
+import { Hono, type Context } from 'hono';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { AppError, DependencyUnavailableError } from '../../../shared/errors';
+import type { AppEnv } from '../app-env';
+import { requireScope } from '../middleware/auth';
+import { rateLimit } from '../middleware/rate-limit';
+import { validate } from '../middleware/validate';
+import { batchTriggerSchema, runPathSchema } from '../schemas';
+
+/** Calls the batch worker and returns its JSON and status; 503 problem when it fails. */
+async function callBatch(
+  c: Context<AppEnv>,
+  method: 'GET' | 'POST',
+  path: string,
+  body?: unknown,
+): Promise<{ status: ContentfulStatusCode; json: Record<string, unknown> }> {
+  let res: Response;
+  try {
+    res = await c.env.BATCH.fetch(
+      new Request(`https://batch.internal${path}`, {
+        method,
+        headers: { 'Content-Type': 'application/json' },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      }),
+    );
+  } catch (error) {
+    throw new DependencyUnavailableError('batch', 'The batch worker did not answer.', error);
+  }
+  let json: unknown;
+  try {
+    json = await res.json();
+  } catch (error) {
+    throw new DependencyUnavailableError(
+      'batch',
+      `The batch worker answered ${res.status} without JSON.`,
+      error,
+    );
+  }
+  if (res.status >= 500) {
+    throw new DependencyUnavailableError('batch', `The batch worker answered ${res.status}.`);
+  }
+  if (res.status >= 400) {
+    const problem = (json ?? {}) as {
+      code?: string;
+      title?: string;
+      detail?: string;
+      error?: string;
+    };
+    throw new AppError(
+      problem.code ?? (res.status === 404 ? 'not-found' : 'batch-refused'),
+      res.status,
+      problem.title ?? 'Batch request refused',
+      problem.detail ?? problem.error ?? `The batch worker answered ${res.status}.`,
+    );
+  }
+  return {
+    status: res.status as ContentfulStatusCode,
+    json: (json ?? {}) as Record<string, unknown>,
+  };
+}
+
+export const adminRoutes = new Hono<AppEnv>()
+  .use(requireScope('admin'), rateLimit())
+  .post('/batch', validate('json', batchTriggerSchema), async (c) => {
+    const { status, json } = await callBatch(c, 'POST', '/runs', {
+      trigger: 'api',
+      ...c.req.valid('json'),
+    });
+    return c.json(json, status);
+  })
+  .get('/batch/:runId', validate('param', runPathSchema), async (c) => {
+    const { status, json } = await callBatch(
+      c,
+      'GET',
+      `/runs/${encodeURIComponent(c.req.valid('param').runId)}`,
+    );
+    return c.json(json, status);
+  })
+  .get('/status', async (c) => {
+    const { status, json } = await callBatch(c, 'GET', '/status');
+    return c.json({ ...json, edge: { servedVersion: c.get('deps').models.lastVersion } }, status);
+  })
+  .post('/rollback', async (c) => {
+    const { status, json } = await callBatch(c, 'POST', '/rollback', {});
+    return c.json(json, status);
+  });

@@ -1,0 +1,23 @@
+/** `POST /v1/events`: the real-time loop's entry. */
+import { Hono } from 'hono';
+import type { AppEnv } from '../app-env';
+import { requireScope } from '../middleware/auth';
+import { rateLimit } from '../middleware/rate-limit';
+import { validate } from '../middleware/validate';
+import { eventBatchSchema } from '../schemas';
+import { foldInUsers, ingestEvents } from '../services/ingest-service';
+import { runAfterResponse } from './after-response';
+
+export const eventRoutes = new Hono<AppEnv>().post(
+  '/',
+  requireScope('write'),
+  rateLimit(),
+  validate('json', eventBatchSchema),
+  async (c) => {
+    const deps = c.get('deps');
+    const now = Date.now();
+    const result = await ingestEvents(deps, c.req.valid('json').events, now);
+    if (result.users.size > 0) runAfterResponse(c, () => foldInUsers(deps, result, now));
+    return c.json({ accepted: result.accepted, duplicates: result.duplicates }, 202);
+  },
+);

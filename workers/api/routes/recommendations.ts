@@ -1,0 +1,37 @@
+/** `GET /v1/users/{userId}/recommendations`: the request pipeline. */
+import { Hono } from 'hono';
+import { deviceFromUserAgent } from '../../../shared/pipeline/request-context';
+import type { AppEnv } from '../app-env';
+import { requireScope } from '../middleware/auth';
+import { rateLimit } from '../middleware/rate-limit';
+import { validate } from '../middleware/validate';
+import { recommendationsQuerySchema, userPathSchema } from '../schemas';
+import { recommendFor } from '../services/recommend-service';
+
+export const recommendationRoutes = new Hono<AppEnv>().get(
+  '/:userId/recommendations',
+  requireScope('read'),
+  rateLimit(),
+  validate('param', userPathSchema),
+  validate('query', recommendationsQuerySchema),
+  async (c) => {
+    const query = c.req.valid('query');
+    const cf = c.req.raw.cf as { colo?: string } | undefined;
+    const { answer, timings } = await recommendFor(c.get('deps'), {
+      userId: c.req.valid('param').userId,
+      k: query.k,
+      ...(query.category === undefined ? {} : { category: query.category }),
+      exclude: query.exclude,
+      ...(query.sessionId === undefined ? {} : { sessionId: query.sessionId }),
+      diversity: query.diversity,
+      explain: query.explain,
+      device: deviceFromUserAgent(c.req.header('User-Agent')),
+      ...(typeof cf?.colo === 'string' ? { colo: cf.colo } : {}),
+      nowMs: Date.now(),
+    });
+    c.header('Server-Timing', timings.header());
+    c.header('Cache-Control', 'private, no-store');
+    c.header('Vary', 'Authorization');
+    return c.json(answer, 200);
+  },
+);

@@ -1,0 +1,135 @@
+/**
+ * Every request and response shape of the public API, in one place (zod): the routes validate
+ * with them and /openapi.json is generated from them.
+ */
+import { z } from 'zod';
+import { eventBatchSchema, idSchema } from '../../shared/domain/events';
+import { itemFieldsSchema, itemInputSchema } from '../../shared/domain/items';
+import { SOURCE_NAMES } from '../../shared/domain/features';
+
+export { eventBatchSchema, itemFieldsSchema, itemInputSchema };
+
+/** Query booleans: `true`/`1` and `false`/`0`. */
+const queryBoolean = z
+  .enum(['true', 'false', '1', '0'])
+  .transform((v) => v === 'true' || v === '1');
+
+export const userPathSchema = z.object({ userId: idSchema });
+export const itemPathSchema = z.object({ itemId: idSchema });
+export const runPathSchema = z.object({ runId: z.string().regex(/^[A-Za-z0-9_.:-]{1,128}$/) });
+
+export const recommendationsQuerySchema = z.object({
+  k: z.coerce.number().int().min(1).max(100).default(10),
+  category: z.string().min(1).max(64).optional(),
+  /** Item ids to leave out: comma-separated, or the parameter repeated. */
+  exclude: z
+    .union([z.string(), z.array(z.string())])
+    .optional()
+    .transform((v) =>
+      (Array.isArray(v) ? v : v === undefined ? [] : [v])
+        .flatMap((s) => s.split(','))
+        .map((s) => s.trim())
+        .filter((s) => s.length > 0),
+    )
+    .pipe(z.array(idSchema).max(500)),
+  sessionId: idSchema.optional(),
+  diversity: z.coerce.number().min(0).max(1).default(0),
+  explain: queryBoolean.default(false),
+});
+
+export const similarQuerySchema = z.object({
+  k: z.coerce.number().int().min(1).max(100).default(10),
+});
+
+export const trendingQuerySchema = z.object({
+  k: z.coerce.number().int().min(1).max(100).default(10),
+  category: z.string().min(1).max(64).optional(),
+  scope: z.enum(['global', 'colo']).default('global'),
+});
+
+const sourceSchema = z.enum(SOURCE_NAMES);
+
+export const recommendedItemSchema = z.object({
+  itemId: z.string(),
+  score: z.number(),
+  sources: z.array(sourceSchema),
+  reasons: z
+    .object({
+      contributions: z.array(
+        z.object({ feature: z.string(), value: z.number(), contribution: z.number() }),
+      ),
+      rules: z.array(z.string()),
+      becauseOf: z.string().optional(),
+      modelScore: z.number(),
+    })
+    .optional(),
+});
+
+export const recommendationsResponseSchema = z.object({
+  userId: z.string(),
+  modelVersion: z.string().nullable(),
+  items: z.array(recommendedItemSchema),
+  /** Sources or stores that failed or were late (`<name>:<reason>`); empty when all answered. */
+  degraded: z.array(z.string()),
+});
+
+export const similarResponseSchema = z.object({
+  itemId: z.string(),
+  modelVersion: z.string().nullable(),
+  items: z.array(z.object({ itemId: z.string(), score: z.number() })),
+  degraded: z.array(z.string()),
+});
+
+export const trendingResponseSchema = z.object({
+  scope: z.string(),
+  items: z.array(z.object({ itemId: z.string(), score: z.number() })),
+  degraded: z.array(z.string()),
+});
+
+export const eventsAcceptedSchema = z.object({
+  accepted: z.number().int(),
+  duplicates: z.number().int(),
+});
+
+export const itemSchema = z.object({
+  itemId: z.string(),
+  title: z.string().optional(),
+  categories: z.array(z.string()),
+  tags: z.array(z.string()),
+  createdAt: z.number(),
+  hidden: z.boolean(),
+  deleted: z.boolean().optional(),
+  provider: z.string().optional(),
+  attributes: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])),
+  updatedAt: z.number(),
+});
+
+export const itemWrittenSchema = z.object({
+  item: itemSchema,
+  /** True when a provisional vector was written to the served version's vector namespace. */
+  provisionalVector: z.boolean(),
+  modelVersion: z.string().nullable(),
+});
+
+export const healthSchema = z.object({
+  status: z.enum(['ok', 'degraded']),
+  modelVersion: z.string().nullable(),
+  dependencies: z.record(z.string(), z.enum(['ok', 'error', 'timeout', 'skipped'])),
+});
+
+export const problemSchema = z.object({
+  type: z.string(),
+  title: z.string(),
+  status: z.number().int(),
+  detail: z.string(),
+  code: z.string(),
+  instance: z.string().optional(),
+  errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+});
+
+/** Admin answers are the batch worker's JSON, passed through. */
+export const adminAnswerSchema = z.record(z.string(), z.unknown());
+export const batchTriggerSchema = z
+  .object({ reason: z.string().max(200).optional() })
+  .strict()
+  .default({});

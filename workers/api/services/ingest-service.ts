@@ -1,0 +1,150 @@
+/**
+ * The real-time loop for `POST /v1/events`: normalise (ids, timestamps, weights), then one Redis
+ * round trip that de-duplicates, appends to the durable log and updates recent history, session,
+ * consumed set and trending; after the answer, fold-in refreshes the affected users' vectors.
+ */
+import type { OnlineUserVector } from '../../../shared/domain/artefacts';
+import type { EventInput } from '../../../shared/domain/events';
+import { foldInUser, type FoldInInteraction } from '../../../shared/pipeline/fold-in';
+import type { ServingModel } from '../../../shared/pipeline/serving-model';
+import type { IngestEvent, IngestResult } from '../../../shared/ports/state-store';
+import type { Deps } from '../app-env';
+
+/** Consumed items stay out of answers for a week after the event (the batch's `seen` covers the rest). */
+const CONSUMED_TTL_SECONDS = 7 * 24 * 3600;
+/** Trending ZSETs keep this many members. */
+const TRENDING_CAP = 2000;
+/** Online vectors outlive a batch cycle comfortably; the version tag retires them anyway. */
+const USER_VECTOR_TTL_SECONDS = 14 * 24 * 3600;
+
+/** The event's weight: the type's configured weight, times `value` for ratings. */
+export function eventWeight(
+  weights: Readonly<Record<string, number>>,
+  event: { type: string; value?: number },
+): number {
+  const base = weights[event.type] ?? 1;
+  if (event.type === 'rating') return base * Math.max(0, event.value ?? 0);
+  return base;
+}
+
+/** A deterministic id for an event sent without one: SHA-256 of (userId, itemId, type, timestamp). */
+export async function derivedEventId(e: {
+  userId: string;
+  itemId: string;
+  type: string;
+  timestamp: number;
+}): Promise<string> {
+  const text = `${e.userId}\u0000${e.itemId}\u0000${e.type}\u0000${e.timestamp}`;
+  const digest = new Uint8Array(
+    await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text)),
+  );
+  return 'd-' + Array.from(digest.subarray(0, 16), (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/** Normalises the validated input events, oldest first (the recent list is ordered by event time). */
+export async function normaliseEvents(
+  inputs: readonly EventInput[],
+  weights: Readonly<Record<string, number>>,
+  model: ServingModel | null,
+  nowMs: number,
+): Promise<IngestEvent[]> {
+  const events = await Promise.all(
+    inputs.map(async (input): Promise<IngestEvent> => {
+      const timestamp =
+        input.timestamp === undefined
+          ? nowMs
+          : typeof input.timestamp === 'number'
+            ? input.timestamp
+            : Date.parse(input.timestamp);
+      const id = input.id ?? (await derivedEventId({ ...input, timestamp }));
+      const row = model?.rowOf.get(input.itemId);
+      return {
+        id,
+        userId: input.userId,
+        itemId: input.itemId,
+        type: input.type,
+        ...(input.value === undefined ? {} : { value: input.value }),
+        timestamp,
+        ...(input.sessionId === undefined ? {} : { sessionId: input.sessionId }),
+        ...(input.context === undefined ? {} : { context: input.context }),
+        weight: eventWeight(weights, input),
+        categories: row === undefined ? null : (model!.manifest.items[row]?.categories ?? []),
+      };
+    }),
+  );
+  return events
+    .map((e, i) => ({ e, i }))
+    .sort((a, b) => a.e.timestamp - b.e.timestamp || a.i - b.i)
+    .map(({ e }) => e);
+}
+
+/** Runs the one-round-trip ingest. */
+export async function ingestEvents(
+  deps: Deps,
+  inputs: readonly EventInput[],
+  nowMs: number,
+): Promise<IngestResult> {
+  const model = deps.models.peek(deps.models.lastVersion);
+  const events = await normaliseEvents(inputs, deps.config.EDGEREC_EVENT_WEIGHTS, model, nowMs);
+  const result = await deps.state.ingest(events, {
+    trendingHalfLifeMs: deps.config.EDGEREC_TRENDING_HALF_LIFE_HOURS * 3600 * 1000,
+    trendingCap: TRENDING_CAP,
+    consumedTtlSeconds: CONSUMED_TTL_SECONDS,
+    returnUsers: deps.config.EDGEREC_REALTIME === 'on',
+  });
+  deps.models.observe(result.version);
+  return result;
+}
+
+/**
+ * Fold-in of every user the ingest touched, against the served version's item factors, written
+ * back tagged with that version (a later batch's version makes them stale). Runs after the answer.
+ */
+export async function foldInUsers(
+  deps: Deps,
+  result: IngestResult,
+  nowMs: number,
+): Promise<number> {
+  if (result.version === null || result.users.size === 0) return 0;
+  const model = await deps.models.get(result.version, deps.results);
+  if (!model) return 0;
+  const { lambda, alpha, priorWeight } = model.manifest.foldIn;
+  const vectors = new Map<string, OnlineUserVector>();
+  for (const [userId, user] of result.users) {
+    const weights = new Map<number, number>();
+    for (const r of user.recent) {
+      const row = model.rowOf.get(r.itemId);
+      if (row === undefined || !(r.weight > 0)) continue;
+      weights.set(row, (weights.get(row) ?? 0) + r.weight);
+    }
+    if (weights.size === 0) continue;
+    const interactions: FoldInInteraction[] = [...weights].map(([row, weight]) => ({
+      row,
+      weight,
+    }));
+    const prior =
+      user.batchVector !== null && user.batchVector.length === model.dims ? user.batchVector : null;
+    const priorNorm = prior === null ? 0 : Math.hypot(...prior);
+    const x = foldInUser({
+      dims: model.dims,
+      gram: model.manifest.gram,
+      factors: model.factors,
+      interactions,
+      prior,
+      lambda,
+      alpha,
+      priorWeight,
+      // Bounded: at most twice the batch vector's length (or a typical item's length for a new user).
+      maxNorm: Math.max(2 * priorNorm, 2 * model.meanItemNorm),
+    });
+    const previous = user.onlineVector?.version === result.version ? user.onlineVector.events : 0;
+    vectors.set(userId, {
+      version: result.version,
+      vector: Array.from(x),
+      updatedAt: nowMs,
+      events: previous + 1,
+    });
+  }
+  await deps.state.writeUserVectors(vectors, USER_VECTOR_TTL_SECONDS);
+  return vectors.size;
+}

@@ -1,0 +1,170 @@
+/**
+ * The recommendation request: gathers the I/O in parallel under time budgets (one KV read, one
+ * Redis round trip, then — only on a KV miss or a user with fresh real-time state — one vector
+ * query), loads the version's model once per isolate, and runs the pure pipeline.
+ */
+import type { OnlineUserVector, TopNRecord } from '../../../shared/domain/artefacts';
+import type { Device } from '../../../shared/domain/features';
+import { vectorNamespace } from '../../../shared/keys';
+import { degradedEntry, runWithBudget } from '../../../shared/pipeline/budget';
+import {
+  DEFAULT_SOURCE_LIMITS,
+  rankScored,
+  scoreCandidates,
+  type RecommendInput,
+  type RecommendedItem,
+} from '../../../shared/pipeline/recommend';
+import type { ServingModel } from '../../../shared/pipeline/serving-model';
+import { RECENT_ITEMS_FOR_ITEM_ITEM } from '../../../shared/training/candidate-facts';
+import type { ServingState } from '../../../shared/ports/state-store';
+import type { Deps } from '../app-env';
+import { StageTimings } from './stage-timings';
+
+export interface RecommendRequest {
+  userId: string;
+  k: number;
+  category?: string;
+  exclude: string[];
+  sessionId?: string;
+  diversity: number;
+  explain: boolean;
+  device: Device;
+  colo?: string;
+  nowMs: number;
+}
+
+export interface RecommendAnswer {
+  userId: string;
+  modelVersion: string | null;
+  items: RecommendedItem[];
+  degraded: string[];
+}
+
+/** How many ANN matches to ask for. */
+const ANN_TOP_K = 100;
+
+export async function recommendFor(
+  deps: Deps,
+  req: RecommendRequest,
+): Promise<{ answer: RecommendAnswer; timings: StageTimings }> {
+  const { config, clock } = deps;
+  const timings = new StageTimings(clock.now);
+  const realtime = config.EDGEREC_REALTIME === 'on';
+  const stateBudget = config.EDGEREC_STATE_BUDGET_MS;
+  const degraded: string[] = [];
+
+  // The version this isolate served last (Redis says which one is current in the same round trip).
+  // A cold isolate asks KV's copy of the pointer once, so that even its first top-N read is KV's.
+  let guess = deps.models.lastVersion;
+  if (guess === null) {
+    const pointer = await runWithBudget('kv', () => deps.kv.readCurrent(), stateBudget, clock);
+    timings.add('kv', pointer.ms, 'pointer');
+    guess = pointer.ok ? pointer.value : null;
+  }
+  const [kvOutcome, redisOutcome] = await Promise.all([
+    guess === null
+      ? Promise.resolve(null)
+      : runWithBudget('kv', () => deps.kv.readTopN(guess, req.userId), stateBudget, clock),
+    runWithBudget(
+      'redis',
+      () =>
+        deps.state.readServingState({
+          userId: req.userId,
+          sessionId: req.sessionId,
+          category: req.category,
+          colo: req.colo,
+          realtime,
+          trendingLimit: DEFAULT_SOURCE_LIMITS.trending,
+          freshLimit: DEFAULT_SOURCE_LIMITS.fresh,
+          neighbourSeeds: RECENT_ITEMS_FOR_ITEM_ITEM,
+        }),
+      stateBudget,
+      clock,
+    ),
+  ]);
+  if (kvOutcome) timings.add('kv', kvOutcome.ms);
+  timings.add('redis', redisOutcome.ms);
+  for (const o of [kvOutcome, redisOutcome]) {
+    const entry = o && degradedEntry(o);
+    if (entry) degraded.push(entry);
+  }
+  const state: ServingState | null = redisOutcome.ok ? redisOutcome.value : null;
+
+  const version = state ? state.version : guess;
+  deps.models.observe(version);
+
+  let model: ServingModel | null = deps.models.peek(version);
+  if (!model && version !== null) {
+    const t0 = clock.now();
+    model = await deps.models.get(version, deps.results).catch(() => null);
+    timings.add('model', clock.now() - t0, 'load');
+    if (!model) degraded.push('model:unavailable');
+  }
+
+  const kvTopN: TopNRecord | null =
+    kvOutcome?.ok && kvOutcome.value?.version === version ? kvOutcome.value : null;
+  const topN = kvTopN ?? (state?.topN?.version === version ? state.topN : null);
+  const online: OnlineUserVector | null =
+    realtime && state?.onlineVector?.version === version ? state.onlineVector : null;
+  const userVector = online?.vector ?? topN?.vector ?? null;
+
+  // ANN only where the cache cannot answer alone: a KV miss, or a user whose vector moved on-line.
+  let ann: RecommendInput['ann'] = null;
+  if (model && version !== null && userVector !== null && (kvTopN === null || online !== null)) {
+    const outcome = await runWithBudget(
+      'ann',
+      () =>
+        deps.vectors.query(vectorNamespace(version), {
+          vector: Array.from(userVector),
+          topK: ANN_TOP_K,
+          ...(req.category === undefined
+            ? {}
+            : { filter: `categories CONTAINS '${req.category.replace(/'/g, "\\'")}'` }),
+        }),
+      config.EDGEREC_SOURCE_BUDGET_MS,
+      clock,
+    );
+    timings.add('ann', outcome.ms);
+    const entry = degradedEntry(outcome);
+    if (entry) degraded.push(entry);
+    if (outcome.ok) ann = outcome.value;
+  }
+
+  const trending =
+    (req.category === undefined ? undefined : state?.trending.category) ??
+    state?.trending.global ??
+    [];
+  const input: RecommendInput = {
+    model,
+    topN,
+    userVector,
+    ann,
+    recent: state?.recent ?? [],
+    session: state?.session ?? [],
+    consumed: state?.consumed ?? [],
+    neighbours: state?.neighbours ?? new Map(),
+    trending,
+    fresh: state?.fresh ?? [],
+    hidden: state?.hidden ?? [],
+    nowMs: req.nowMs,
+    device: req.device,
+    k: req.k,
+    ...(req.category === undefined ? {} : { category: req.category }),
+    exclude: req.exclude,
+    diversity: req.diversity,
+    explain: req.explain,
+    allowReconsumption: config.EDGEREC_RECONSUMPTION === 'on',
+    rules: {
+      freshnessBoost: config.EDGEREC_FRESHNESS_BOOST,
+      freshnessDays: 7,
+      categoryCap: config.EDGEREC_CATEGORY_CAP,
+      providerCap: config.EDGEREC_PROVIDER_CAP,
+    },
+  };
+  const pool = timings.measure('scoring', () => scoreCandidates(input));
+  const items = timings.measure('ranking', () => rankScored(pool, input));
+  return {
+    answer: { userId: req.userId, modelVersion: version, items, degraded },
+    timings,
+  };
+}
