@@ -75,15 +75,24 @@ export function trainAls(
   byItem: Csr,
   params: AlsParams,
   onProgress?: AlsProgress,
+  warmStart?: Pick<AlsModel, 'userFactors' | 'itemFactors'>,
 ): AlsModel {
   const { dims } = params;
-  const rng = createRng(params.seed);
-  const userFactors = new Float32Array(byUser.rows * dims);
-  const itemFactors = new Float32Array(byItem.rows * dims);
-  // Small random start (as in the `implicit` library): symmetric, breaks ties between dimensions.
-  const scale = 0.01;
-  for (let k = 0; k < userFactors.length; k++) userFactors[k] = scale * rng.normal();
-  for (let k = 0; k < itemFactors.length; k++) itemFactors[k] = scale * rng.normal();
+  let userFactors: Float32Array;
+  let itemFactors: Float32Array;
+  if (warmStart) {
+    // Continuation from a nearby solution (hyper-parameter search): CG warm starts are cheap.
+    userFactors = warmStart.userFactors.slice();
+    itemFactors = warmStart.itemFactors.slice();
+  } else {
+    const rng = createRng(params.seed);
+    userFactors = new Float32Array(byUser.rows * dims);
+    itemFactors = new Float32Array(byItem.rows * dims);
+    // Small random start (as in the `implicit` library): breaks the symmetry between dimensions.
+    const scale = 0.01;
+    for (let k = 0; k < userFactors.length; k++) userFactors[k] = scale * rng.normal();
+    for (let k = 0; k < itemFactors.length; k++) itemFactors[k] = scale * rng.normal();
+  }
   const cUser = confidenceMinusOne(byUser, params);
   const cItem = confidenceMinusOne(byItem, params);
   const solver = new CgSolver(dims);

@@ -1,25 +1,48 @@
 /**
- * `trainAll`: the whole training stage of the batch as one pure function (no I/O, no clock,
- * seeded): base models, hyper-parameter selection on a validation slice of the training data,
- * top-N lists, item neighbours, popularity and the scorer.
+ * `trainAll`: the whole training stage of the batch as one pure function (no I/O, no clock of
+ * its own, seeded): hyper-parameter selection on a validation slice carved from the training
+ * data, the base model (ALS-CG or EASE, ALS item factors always), top-N lists, item neighbours,
+ * popularity, and the learned scorer.
  */
-import type { ScoredItem } from '../domain/artefacts';
-import { DEFAULT_ALS_PARAMS, trainAls, type AlsParams } from './als';
-import { factorModel, maskSeen } from './base-model';
+import type { RankingMetrics, ScoredItem } from '../domain/artefacts';
+import { DEFAULT_ALS_PARAMS, trainAls, type AlsParams, type ConfidenceScaling } from './als';
+import { constantModel, factorModel, maskSeen, type BaseModel } from './base-model';
 import { gramOf } from './dense';
+import { DEFAULT_EASE_PARAMS, easeModel, trainEase } from './ease';
 import { evaluateBaseModel, relevantSets } from './evaluate-model';
-import { cosineNeighbours } from './neighbours';
+import { rankingMetrics } from './metrics';
+import { cosineNeighbours, matrixRowNeighbours, type NeighbourFinder } from './neighbours';
 import { itemPopularity } from './popularity';
+import { createRng } from './random';
+import { chooseScorer, datasetGroups, scoreDataset, type ScorerDataset } from './scorer';
+import { buildScorerDataset } from './scorer-data';
 import { itemMajor, userMajor } from './sparse';
 import { selectTopK } from './top-k';
-import type { TrainAll, TrainConfig, TrainOutputs } from './types';
+import { searchAls, searchEase, type Trial } from './tuning';
+import type { Interactions, TrainAll, TrainConfig, TrainOutputs } from './types';
 import { splitPerItem } from './validation-split';
 
-export type { TrainAll, TrainConfig, TrainOutputs, TrainProgress, Interactions } from './types';
-export { interactionsFromEvents, interactionsFromColumns } from './interactions';
-export { rankingMetrics, ndcgAtK, precisionAtK, recallAtK, averagePrecisionAtK } from './metrics';
+export type { Interactions, TrainAll, TrainConfig, TrainOutputs, TrainProgress } from './types';
+export { interactionsFromColumns, interactionsFromEvents } from './interactions';
+export type { InteractionWeighting } from './interactions';
+export { averagePrecisionAtK, ndcgAtK, precisionAtK, rankingMetrics, recallAtK } from './metrics';
+export { applyScorer } from './apply-scorer';
+export { rankCachedCandidates } from './rank-cached';
+export {
+  categoryAffinityOf,
+  categoryShares,
+  itemItemScores,
+  topNCandidateFacts,
+  RECENT_ITEMS_FOR_ITEM_ITEM,
+} from './candidate-facts';
+export type { Candidate, CandidateContext } from './candidate-facts';
+export { itemPopularity } from './popularity';
 
-/** Defaults of `TrainConfig` (EASE up to 2,500 items: one n² Float64 matrix ≈ 50 MB in a 128 MB Worker). */
+/**
+ * Defaults of `TrainConfig`. EASE is attempted up to 2,500 items: its one dense items × items
+ * Float64 matrix is 8·n² bytes (50 MB at 2,500), and at most one is alive at a time, which fits
+ * a 128 MB Worker beside the rest; its inverse costs ≈ n³ flops.
+ */
 export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   dims: 64,
   seed: 42,
@@ -30,55 +53,218 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   easeMaxItems: 2500,
 };
 
-/** Share of each item's training interactions held out for validation. */
-const VALIDATION_FRACTION = 0.2;
+/** Share of each item's training interactions held out as the validation slice. */
+export const VALIDATION_FRACTION = 0.2;
+/** Largest number of validation users whose candidate lists train the scorer (memory, time). */
+const MAX_SCORER_USERS = 5000;
+const ALS_SEARCH = { maxTrials: 9, warmIterations: 5 };
+const EASE_SEARCH_TRIALS = 3;
+const SCALING_CODES: ConfidenceScaling[] = ['linear', 'log', 'binary'];
+
+/** Starting ALS parameters: defaults overridden by `config.hyperParameters` (als_* keys). */
+function alsStart(config: TrainConfig): AlsParams {
+  const hp = config.hyperParameters ?? {};
+  return {
+    ...DEFAULT_ALS_PARAMS,
+    // Binary confidence with λ/α ≈ 10 was the best region on MovieLens validation slices.
+    scaling: SCALING_CODES[hp.als_scaling ?? 2] ?? 'binary',
+    alpha: hp.als_alpha ?? 5,
+    lambda: hp.als_lambda ?? 50,
+    iterations: hp.als_iterations ?? 10,
+    cgSteps: hp.als_cg_steps ?? DEFAULT_ALS_PARAMS.cgSteps,
+    dims: config.dims,
+    seed: config.seed,
+  };
+}
 
 /** Trains every model of one batch run; see `TrainAll` in ./types. */
-export const trainAll: TrainAll = (data, _items, config, onProgress) => {
+export const trainAll: TrainAll = (data, items, config, onProgress) => {
+  const clock = config.clock;
   const timings: Record<string, number> = {};
+  let mark = clock?.() ?? 0;
+  const lap = (stage: string) => {
+    if (!clock) return;
+    const now = clock();
+    timings[stage] = (timings[stage] ?? 0) + (now - mark);
+    mark = now;
+  };
+  const progress = (stage: string, done: number, total: number) =>
+    onProgress?.({ stage, done, total });
+
   const nUsers = data.userIds.length;
   const nItems = data.itemIds.length;
   const byUser = userMajor(data);
   const byItem = itemMajor(data);
-  const hp = config.hyperParameters ?? {};
-  const als: AlsParams = {
-    ...DEFAULT_ALS_PARAMS,
-    dims: config.dims,
-    seed: config.seed,
-    lambda: hp.als_lambda ?? DEFAULT_ALS_PARAMS.lambda,
-    alpha: hp.als_alpha ?? DEFAULT_ALS_PARAMS.alpha,
-    iterations: hp.als_iterations ?? DEFAULT_ALS_PARAMS.iterations,
-  };
+  const popularity = itemPopularity(data);
+  const now = latest(data);
+  const easeAllowed = config.model !== 'als' && nItems > 0 && nItems <= config.easeMaxItems;
+  const hp: Record<string, number | string> = {};
+  const hpIn = config.hyperParameters ?? {};
+  lap('prepare');
 
-  // Validation: fit on the slice, rank its held-out interactions.
+  // 1. Validation slice, carved from the training data only.
+  progress('validation-split', 0, 1);
   const split = splitPerItem(data, VALIDATION_FRACTION, config.seed);
   const fitByUser = userMajor(split.fit);
-  const fitModel = trainAls(fitByUser, itemMajor(split.fit), als);
-  const validation = evaluateBaseModel(
-    factorModel('als', fitModel.userFactors, fitModel.itemFactors, als.dims, nItems),
-    fitByUser,
-    relevantSets(userMajor(split.holdout)),
-    10,
-  );
+  const fitByItem = itemMajor(split.fit);
+  const relevant = relevantSets(userMajor(split.holdout));
+  const fitPopularity = itemPopularity(split.fit);
+  hp.validation_fraction = VALIDATION_FRACTION;
+  hp.validation_users = relevant.size;
+  progress('validation-split', 1, 1);
+  lap('validation-split');
 
-  onProgress?.({ stage: 'als', done: 0, total: als.iterations });
-  const model = trainAls(byUser, byItem, als, (done, total) =>
-    onProgress?.({ stage: 'als', done, total }),
+  // 2. Model selection: ALS always (its item factors serve ANN and fold-in), EASE when allowed.
+  let als = alsStart(config);
+  const trialLog = (stage: string) => (t: Trial, done: number, total: number) =>
+    progress(stage, done, Math.max(done, total));
+  const alsSearch = searchAls(
+    fitByUser,
+    fitByItem,
+    relevant,
+    als,
+    config.tune === 'auto' ? ALS_SEARCH : { maxTrials: 1, warmIterations: 0 },
+    trialLog('tune-als'),
   );
-  const base = factorModel('als', model.userFactors, model.itemFactors, als.dims, nItems);
-  const popularity = itemPopularity(data);
+  als = { ...alsSearch.params, iterations: als.iterations };
+  hp.validation_ndcg_als = alsSearch.ndcg;
+  hp.als_trials = alsSearch.trials.length;
+  lap('tune-als');
+
+  const popNdcg = evaluateBaseModel(
+    constantModel('popularity', fitPopularity),
+    fitByUser,
+    relevant,
+    10,
+  ).ndcg;
+  hp.validation_ndcg_popularity = popNdcg;
+
+  let chosen: 'als' | 'ease' | 'popularity' = 'als';
+  let bestNdcg = alsSearch.ndcg;
+  let fitModel: BaseModel = factorModel(
+    'als',
+    alsSearch.model.userFactors,
+    alsSearch.model.itemFactors,
+    als.dims,
+    nItems,
+  );
+  let fitNeighbours: NeighbourFinder = cosineNeighbours(
+    alsSearch.model.itemFactors,
+    nItems,
+    als.dims,
+    config.neighbours,
+  );
+  let easeLambda = hpIn.ease_lambda ?? DEFAULT_EASE_PARAMS.lambda;
+  const easeBinary = (hpIn.ease_binary ?? 1) !== 0;
+  if (easeAllowed) {
+    const search = searchEase(
+      fitByUser,
+      relevant,
+      easeLambda,
+      easeBinary,
+      config.tune === 'auto' ? EASE_SEARCH_TRIALS : 1,
+      trialLog('tune-ease'),
+    );
+    easeLambda = search.params.lambda;
+    hp.validation_ndcg_ease = search.ndcg;
+    hp.ease_trials = search.trials.length;
+    if (config.model === 'ease' || search.ndcg > bestNdcg) {
+      chosen = 'ease';
+      bestNdcg = search.ndcg;
+      fitModel = easeModel(search.model, fitByUser, easeBinary);
+      fitNeighbours = matrixRowNeighbours(search.model, nItems, config.neighbours);
+    }
+  } else if (config.model === 'ease') {
+    hp.ease_skipped = `items ${nItems} > easeMaxItems ${config.easeMaxItems}`;
+  }
+  lap('tune-ease');
+  // Popularity only wins on tiny or degenerate data; personalised models are preferred on ties.
+  if (config.model === 'auto' && popNdcg > bestNdcg) {
+    chosen = 'popularity';
+    bestNdcg = popNdcg;
+    fitModel = constantModel('popularity', fitPopularity);
+  }
+
+  // 3. Scorer, on the validation users' candidate lists (half fits, half judges).
+  progress('scorer', 0, 1);
+  const rng = createRng(config.seed ^ 0x5c0e);
+  const validationUsers = [...relevant.keys()].sort((a, b) => a - b);
+  const scorerUsers =
+    validationUsers.length <= MAX_SCORER_USERS
+      ? validationUsers
+      : sample(validationUsers, MAX_SCORER_USERS, rng).sort((a, b) => a - b);
+  const dataset = buildScorerDataset({
+    model: fitModel,
+    fit: fitByUser,
+    relevant,
+    users: scorerUsers,
+    neighbours: fitNeighbours,
+    itemIds: data.itemIds,
+    items,
+    popularity: fitPopularity,
+    now,
+    topN: config.topN,
+  });
+  const half = new Uint8Array(datasetGroups(dataset));
+  for (let g = 0; g < half.length; g++) half[g] = rng.next() < 0.5 ? 1 : 0;
+  const choice = chooseScorer(dataset, (g) => half[g] === 1);
+  hp.scorer = choice.model.kind;
+  hp.scorer_ndcg_base = choice.baseNdcg;
+  hp.scorer_ndcg_logistic = choice.logisticNdcg;
+  hp.scorer_ndcg_gbdt = choice.gbdtNdcg;
+  hp.scorer_ndcg_gain = Math.max(choice.logisticNdcg, choice.gbdtNdcg) - choice.baseNdcg;
+  const validation = pipelineMetrics(dataset, choice.model, nItems);
+  progress('scorer', 1, 1);
+  lap('scorer');
+
+  // 4. Final models on all the training data.
+  const alsStarted = clock?.() ?? 0;
+  const final = trainAls(byUser, byItem, als, (done, total) => progress('als', done, total));
+  const alsMs = (clock?.() ?? 0) - alsStarted;
+  lap('als');
+  let base: BaseModel = factorModel('als', final.userFactors, final.itemFactors, als.dims, nItems);
+  let neighbours: NeighbourFinder = cosineNeighbours(
+    final.itemFactors,
+    nItems,
+    als.dims,
+    config.neighbours,
+  );
+  if (chosen === 'ease') {
+    progress('ease', 0, 1);
+    const b = trainEase(byUser, { lambda: easeLambda, binary: easeBinary });
+    base = easeModel(b, byUser, easeBinary);
+    neighbours = matrixRowNeighbours(b, nItems, config.neighbours);
+    progress('ease', 1, 1);
+    lap('ease');
+  } else if (chosen === 'popularity') {
+    base = constantModel('popularity', popularity);
+  }
+
+  Object.assign(hp, {
+    model: chosen,
+    als_dims: als.dims,
+    als_lambda: als.lambda,
+    als_alpha: als.alpha,
+    als_scaling: als.scaling,
+    als_iterations: als.iterations,
+    als_cg_steps: als.cgSteps,
+  });
+  if (easeAllowed) Object.assign(hp, { ease_lambda: easeLambda, ease_binary: easeBinary ? 1 : 0 });
+
   const scores = new Float64Array(nItems);
   const idx = new Int32Array(config.topN);
   const sc = new Float64Array(config.topN);
-  const neighbourFinder = cosineNeighbours(model.itemFactors, nItems, als.dims, config.neighbours);
-
-  const outputs: TrainOutputs = {
-    model: 'als',
+  return {
+    model: chosen,
     dims: als.dims,
-    itemFactors: model.itemFactors,
-    userFactors: model.userFactors,
-    gram: gramOf(model.itemFactors, nItems, als.dims),
-    foldIn: { lambda: als.lambda, alpha: als.alpha, priorWeight: 1 },
+    itemFactors: final.itemFactors,
+    userFactors: final.userFactors,
+    gram: gramOf(final.itemFactors, nItems, als.dims),
+    foldIn: {
+      lambda: als.lambda,
+      alpha: als.alpha,
+      priorWeight: 1,
+    },
     topN(user) {
       if (user < 0 || user >= nUsers) return [];
       base.scoreUser(user, scores);
@@ -89,23 +275,62 @@ export const trainAll: TrainAll = (data, _items, config, onProgress) => {
       return out;
     },
     neighbours(item) {
-      const list = neighbourFinder(item);
+      if (item < 0 || item >= nItems) return [];
+      const list = neighbours(item);
       return Array.from(list.items, (j, k) => ({
         itemId: data.itemIds[j]!,
         score: list.scores[k]!,
       }));
     },
     popularity,
-    scorer: { kind: 'identity' },
-    hyperParameters: {
-      model: 'als',
-      als_lambda: als.lambda,
-      als_alpha: als.alpha,
-      als_iterations: als.iterations,
-    },
+    scorer: choice.model,
+    hyperParameters: hp,
     validation,
     timings,
-    alsThroughput: null,
-  };
-  return outputs;
+    alsThroughput: clock && alsMs > 0 ? (final.nonZeros * final.iterations * 1000) / alsMs : null,
+  } satisfies TrainOutputs;
 };
+
+/** Latest timestamp of the data ("now" for item ages; training reads no clock). */
+function latest(data: Interactions): number {
+  let t = 0;
+  for (let e = 0; e < data.timestamps.length; e++)
+    if (data.timestamps[e]! > t) t = data.timestamps[e]!;
+  return t;
+}
+
+/** `k` distinct elements of `a` chosen with `rng` (partial Fisher–Yates on a copy). */
+function sample<T>(a: readonly T[], k: number, rng: ReturnType<typeof createRng>): T[] {
+  const copy = a.slice();
+  for (let i = 0; i < k; i++) {
+    const j = i + rng.int(copy.length - i);
+    [copy[i], copy[j]] = [copy[j]!, copy[i]!];
+  }
+  return copy.slice(0, k);
+}
+
+/** Metrics at 10 of the served pipeline (candidates re-ranked by `scorer`) on the validation users. */
+function pipelineMetrics(
+  d: ScorerDataset,
+  scorer: TrainOutputs['scorer'],
+  nItems: number,
+): RankingMetrics | null {
+  const groups = datasetGroups(d);
+  if (groups === 0) return null;
+  const score = scorer.kind === 'identity' ? null : scoreDataset(scorer, d);
+  const users = [];
+  for (let g = 0; g < groups; g++) {
+    const a = d.groupStart[g]!;
+    const b = d.groupStart[g + 1]!;
+    const order = Array.from({ length: b - a }, (_, k) => a + k);
+    if (score) order.sort((x, y) => score[y]! - score[x]! || x - y);
+    const recommended = order.slice(0, 10).map((r) => d.items[r]!);
+    // Relevant items outside the candidate list still count (recall, ideal DCG): stand-ins that
+    // can never be recommended keep the set's size right.
+    const relevant = new Set<number>();
+    for (let r = a; r < b; r++) if (d.labels[r]) relevant.add(d.items[r]!);
+    for (let extra = 0; relevant.size < d.relevantCount[g]!; extra++) relevant.add(-1 - extra);
+    users.push({ recommended, relevant });
+  }
+  return rankingMetrics(users, 10, nItems);
+}

@@ -33,6 +33,11 @@ export interface TrainConfig {
   easeMaxItems: number;
   /** Fixed hyper-parameters (used as given when tune is 'off', as the starting point otherwise). */
   hyperParameters?: Record<string, number>;
+  /**
+   * Monotonic milliseconds, used only to fill `timings` and `alsThroughput` (training itself reads
+   * no clock); without it both report 0 / null.
+   */
+  clock?: () => number;
 }
 
 export interface TrainProgress {
