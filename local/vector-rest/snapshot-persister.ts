@@ -28,7 +28,16 @@ export async function loadSnapshot(store: VectorStore, dataDir: string): Promise
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 0;
     throw error;
   }
-  const snapshot = decodeSnapshot(bytes);
+  let snapshot: ReturnType<typeof decodeSnapshot>;
+  try {
+    snapshot = decodeSnapshot(bytes);
+  } catch (error) {
+    throw new Error(
+      `${join(dataDir, SNAPSHOT_FILE)} is not a readable vector snapshot; ` +
+        'move it away to start empty (it is left untouched)',
+      { cause: error },
+    );
+  }
   if (snapshot.dimension !== store.dimension || snapshot.similarity !== store.similarity) {
     throw new Error(
       `The vector snapshot in ${dataDir} is for dimension ${snapshot.dimension} ${snapshot.similarity}, ` +
