@@ -24,6 +24,7 @@ import {
   estimateMemory,
   WORKER_LIMITS,
   workerMaxEvents,
+  type WorkerLimits,
   workerRefusal,
   type RunSize,
 } from './stages/platform-limits';
@@ -57,6 +58,8 @@ export interface BatchOptions {
   trigger: BatchRunReport['trigger'];
   /** 'worker' applies the Worker's memory limits and KV budget; 'node' has no such limits. */
   platform: 'worker' | 'node';
+  /** The limits a 'worker' run must fit (default `WORKER_LIMITS`, Cloudflare's paid plan). */
+  workerLimits?: WorkerLimits;
   eventWeights: Readonly<Record<string, number>>;
   train: Pick<TrainConfig, 'dims' | 'seed' | 'tune' | 'model'> & Partial<TrainConfig>;
   /** Fewest interactions (distinct user-item pairs) worth training on; fewer → `refused`. */
@@ -187,16 +190,17 @@ class BatchRun {
     const { deps, options, report } = this;
     const { version } = report;
     const worker = options.platform === 'worker';
+    const limits = options.workerLimits ?? WORKER_LIMITS;
     const dims = options.train.dims;
 
     // Refuse a log that cannot fit before reading it.
     if (worker) {
       const length = await deps.eventLog.length();
-      const max = workerMaxEvents(dims);
+      const max = workerMaxEvents(limits);
       if (length > max) {
         throw new RunRefusedError(
-          `event log holds ${length} events; a Worker run holds at most about ${max} at ${dims} dims ` +
-            `(${WORKER_LIMITS.memoryBytes / 2 ** 20} MB isolate); run \`npm run batch\` instead`,
+          `event log holds ${length} events; a Worker run can hold at most ${max} ` +
+            `(${limits.memoryBytes / 2 ** 20} MB isolate); run \`npm run batch\` instead`,
         );
       }
     }
@@ -240,12 +244,12 @@ class BatchRun {
         dims,
         easeMaxItems: 0,
       };
-      const budget = WORKER_LIMITS.memoryBytes * WORKER_LIMITS.plannedShare;
+      const budget = limits.memoryBytes * limits.plannedShare;
       size.easeMaxItems = worker
         ? Math.min(options.train.easeMaxItems ?? Infinity, easeMaxItemsFor(size, budget))
         : (options.train.easeMaxItems ?? 5000);
       const estimate = estimateMemory(size);
-      const refusal = worker ? workerRefusal(size) : null;
+      const refusal = worker ? workerRefusal(size, limits) : null;
       if (refusal) throw new RunRefusedError(refusal);
       const config: TrainConfig = {
         topN: LIMITS.topN,

@@ -45,7 +45,8 @@ export async function collectGarbage(
   );
   const complete = await targets.versions.versions();
   const runs = await targets.versions.recentRuns(RUNS_SEARCHED);
-  const pending = runs.filter((r) => r.garbageCollectedAt === undefined);
+  // A refused run stops before writing anything; every other run may have left outputs.
+  const pending = runs.filter((r) => r.garbageCollectedAt === undefined && r.state !== 'refused');
   const candidates = new Set([...complete.map((v) => v.version), ...pending.map((r) => r.version)]);
   const collected = [...candidates].filter((v) => !keep.has(v)).sort();
   const report: GcReport = {

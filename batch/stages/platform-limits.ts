@@ -5,8 +5,17 @@
  * the demo and MovieLens data (batch/measure.ts prints estimate and measurement side by side).
  */
 
+/** Limits that bound a batch run inside the worker. */
+export interface WorkerLimits {
+  memoryBytes: number;
+  plannedShare: number;
+  cronCpuMs: number;
+  requestCpuMs: number;
+  subrequests: number;
+}
+
 /** Cloudflare Workers limits that bound a batch run inside the worker (paid plan). */
-export const WORKER_LIMITS = {
+export const WORKER_LIMITS: WorkerLimits = {
   /** Memory of one isolate. */
   memoryBytes: 128 * 1024 * 1024,
   /** Share of it a run may plan to use (the runtime, the code and garbage need the rest). */
@@ -17,7 +26,7 @@ export const WORKER_LIMITS = {
   requestCpuMs: 5 * 60 * 1000,
   /** Subrequests (each Redis pipeline, vector upsert and KV call is one) per invocation. */
   subrequests: 10_000,
-} as const;
+};
 
 /** Sizes a run's cost is estimated from. */
 export interface RunSize {
@@ -30,6 +39,11 @@ export interface RunSize {
   /** Largest item count for which EASE is tried (0 disables it). */
   easeMaxItems: number;
 }
+
+/** Bytes per event of the snapshot's columns (4 + 4 + 4 + 8 + 8, rounded up for growth slack). */
+const SNAPSHOT_BYTES_PER_EVENT = 32;
+/** The runtime, the code and the chunk being written. */
+const RUNTIME_BYTES = 24 * 1024 * 1024;
 
 /** Estimated peak memory of a run in bytes, term by term (what the report shows). */
 export interface MemoryEstimate {
@@ -48,18 +62,18 @@ export interface MemoryEstimate {
 export function estimateMemory(size: RunSize): MemoryEstimate {
   const rows = size.users + size.items;
   const terms: Record<string, number> = {
-    snapshot: size.events * 32 + rows * 80,
+    snapshot: size.events * SNAPSHOT_BYTES_PER_EVENT + rows * 80,
     interactions: size.nonZeros * 60,
     factors: rows * size.dims * 36,
     ease: size.items <= size.easeMaxItems ? 16 * size.items * size.items : 0,
-    runtime: 24 * 1024 * 1024,
+    runtime: RUNTIME_BYTES,
   };
   const total = Object.values(terms).reduce((a, b) => a + b, 0);
   return { total, terms };
 }
 
 /** Why a run does not fit the Worker, or null when it does. */
-export function workerRefusal(size: RunSize, limits = WORKER_LIMITS): string | null {
+export function workerRefusal(size: RunSize, limits: WorkerLimits = WORKER_LIMITS): string | null {
   const estimate = estimateMemory(size);
   const budget = limits.memoryBytes * limits.plannedShare;
   if (estimate.total <= budget) return null;
@@ -83,26 +97,39 @@ export function easeMaxItemsFor(size: Omit<RunSize, 'easeMaxItems'>, budgetBytes
 }
 
 /**
- * The largest event count a Worker run can hold before the snapshot is even read, assuming the
- * shape of typical data (users ≈ events / 20, items ≈ events / 50, non-zeros ≈ 0.9 · events) and
- * no EASE. Checked against the log length so that an oversized log is refused before it is read.
+ * The longest log a Worker run could hold at all: beyond it the snapshot columns alone (32 bytes per
+ * event) exceed the budget, whatever the data's shape. Checked against the log length, so that such
+ * a log is refused before it is read; the full estimate is checked once the sizes are known.
  */
-export function workerMaxEvents(dims: number, limits = WORKER_LIMITS): number {
+export function workerMaxEvents(limits: WorkerLimits = WORKER_LIMITS): number {
+  const free = limits.memoryBytes * limits.plannedShare - RUNTIME_BYTES;
+  return Math.max(0, Math.floor(free / SNAPSHOT_BYTES_PER_EVENT));
+}
+
+/**
+ * The largest data set of a typical shape (20 events per user, 50 per item, 90% distinct pairs)
+ * that fits a Worker run at `dims`, without EASE: the figure the README and the run report state.
+ */
+export function workerCapacity(
+  dims: number,
+  limits: WorkerLimits = WORKER_LIMITS,
+): { events: number; users: number; items: number } {
+  const shape = (n: number): RunSize => ({
+    events: n,
+    users: Math.ceil(n / 20),
+    items: Math.ceil(n / 50),
+    nonZeros: Math.ceil(n * 0.9),
+    dims,
+    easeMaxItems: 0,
+  });
   const budget = limits.memoryBytes * limits.plannedShare;
   let lo = 0;
   let hi = 50_000_000;
   while (lo < hi) {
     const mid = Math.ceil((lo + hi) / 2);
-    const size: RunSize = {
-      events: mid,
-      users: Math.ceil(mid / 20),
-      items: Math.ceil(mid / 50),
-      nonZeros: Math.ceil(mid * 0.9),
-      dims,
-      easeMaxItems: 0,
-    };
-    if (estimateMemory(size).total <= budget) lo = mid;
+    if (estimateMemory(shape(mid)).total <= budget) lo = mid;
     else hi = mid - 1;
   }
-  return lo;
+  const { events, users, items } = shape(lo);
+  return { events, users, items };
 }

@@ -6,6 +6,7 @@ import {
   easeMaxItemsFor,
   estimateMemory,
   WORKER_LIMITS,
+  workerCapacity,
   workerMaxEvents,
   workerRefusal,
   type RunSize,
@@ -59,18 +60,19 @@ describe('platform limits', () => {
     expect(easeMaxItemsFor(size({ events: 5_000_000, nonZeros: 5_000_000 }), budget)).toBe(0);
   });
 
-  it('derives a largest log that the per-event estimate accepts and one more event does not', () => {
-    const max = workerMaxEvents(64);
-    const shape = (n: number) =>
-      size({
-        events: n,
-        users: Math.ceil(n / 20),
-        items: Math.ceil(n / 50),
-        nonZeros: Math.ceil(n * 0.9),
-      });
-    expect(workerRefusal(shape(max))).toBeNull();
-    expect(workerRefusal(shape(max + 1000))).not.toBeNull();
-    expect(workerMaxEvents(256)).toBeLessThan(max);
+  it('refuses before reading only logs that cannot fit whatever their shape', () => {
+    const max = workerMaxEvents();
+    // Even with a single user and item, a few more events' columns overflow the budget.
+    const minimal = (n: number) => size({ events: n, users: 1, items: 1, nonZeros: 1, dims: 2 });
+    expect(workerRefusal(minimal(max - 100))).toBeNull();
+    expect(workerRefusal(minimal(max + 100))).not.toBeNull();
+  });
+
+  it('states the largest typical data set a Worker run holds', () => {
+    const cap = workerCapacity(64);
+    expect(cap.events).toBeGreaterThan(100_000);
+    expect(workerRefusal(size({ ...cap, nonZeros: Math.ceil(cap.events * 0.9) }))).toBeNull();
+    expect(workerCapacity(128).events).toBeLessThan(cap.events);
   });
 });
 

@@ -7,9 +7,11 @@ import { env, exports } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import worker from '../../../batch/worker';
 import { startBatch } from '../../../batch/run-batch';
+import { estimateMemory, WORKER_LIMITS } from '../../../batch/stages/platform-limits';
 import type { BatchRunReport } from '../../../shared/domain/batch';
+import type { StoredEvent } from '../../../shared/domain/events';
 import { kvKeys, redisKeys, vectorNamespace } from '../../../shared/keys';
-import { clearBatchState, deps, options, redis, seedDemo } from './fixtures';
+import { clearBatchState, config, deps, options, redis, seedDemo } from './fixtures';
 
 const call = (path: string, init?: RequestInit) =>
   exports.default.fetch(`http://batch${path}`, init);
@@ -90,20 +92,22 @@ describe('batch worker', () => {
     const manifest = (await store.readManifest(first))!;
     expect(manifest.itemIds).toHaveLength(items);
     expect((await store.readItemFactors(first))!.length).toBe(items * manifest.dims);
-    const some =
-      (await store.readTopN(first, 'user-001')) ??
-      (await store.readTopN(first, manifest.itemIds[0]!));
-    const anyUserKey = await redis().scan('0', { match: `er:v:${first}:topn:*`, count: 1000 });
-    const userId = (anyUserKey as unknown as [string, string[]])[1][0]!.split(':').pop()!;
+    const logged = await deps().eventLog.read({ until: '+', count: 50 });
+    const userId = logged
+      .map((e) => e.event as StoredEvent)
+      .find((e) => (config.EDGEREC_EVENT_WEIGHTS[e.type] ?? 0) > 0)!.userId;
     const record = (await store.readTopN(first, userId))!;
     expect(record.vector).toHaveLength(manifest.dims);
     expect(record.items.length).toBeGreaterThan(0);
     for (const [id] of record.items) expect(record.seen).not.toContain(id);
-    void some;
     expect(await deps().vectors!.count(vectorNamespace(first))).toBe(items);
     const kvPointer = await env.RESULTS.get<{ version: string }>(kvKeys.current, 'json');
     expect(kvPointer?.version).toBe(first);
     expect(await env.RESULTS.get(kvKeys.manifest(first))).not.toBeNull();
+    // Fewer users than the KV plan copies: every record is in KV too.
+    const write = report.stages.find((s) => s.name === 'write')!.detail!;
+    expect(write.kvTopN).toBe(users);
+    expect(await env.RESULTS.get(kvKeys.topN(first, userId))).not.toBeNull();
   });
 
   it('POST /runs answers 202 at once and flips again; GET /status shows both versions', async () => {
@@ -185,6 +189,44 @@ describe('batch worker', () => {
   });
 
   let killed = '';
+  it('refuses a run that would not fit the Worker, pointing to npm run batch, and writes nothing', async () => {
+    const store = deps().store;
+    const served = await store.pointer();
+    const { data } = (await store.getRun(served.current!))!;
+    // An isolate just too small for this data's estimate: the log passes the check before the
+    // snapshot, the full estimate after it fails.
+    const needed = estimateMemory({ ...data!, dims: config.EDGEREC_DIMS, easeMaxItems: 0 }).total;
+    const memoryBytes = Math.floor((needed - 1024) / WORKER_LIMITS.plannedShare);
+    const start = await startBatch(
+      deps(),
+      options({ workerLimits: { ...WORKER_LIMITS, memoryBytes } }),
+    );
+    if (!start.started) throw new Error('lock unexpectedly held');
+    const report = await start.done;
+    expect(report.state).toBe('refused');
+    expect(report.error).toMatch(/too large for a Worker invocation.*npm run batch/);
+    expect(report.stages.map((s) => s.name)).toEqual(['snapshot', 'interactions', 'limits']);
+    expect(await store.countKeys(report.version)).toEqual({
+      topN: 0,
+      neighbours: 0,
+      popular: 0,
+      manifest: 0,
+      itemFactors: 0,
+    });
+    expect(await store.pointer()).toEqual(served);
+
+    // A log longer than any Worker run could hold is refused before it is read.
+    const tiny = await startBatch(
+      deps(),
+      options({ workerLimits: { ...WORKER_LIMITS, memoryBytes: 1024 * 1024 } }),
+    );
+    if (!tiny.started) throw new Error('lock unexpectedly held');
+    const early = await tiny.done;
+    expect(early.state).toBe('refused');
+    expect(early.error).toMatch(/event log holds \d+ events.*npm run batch/);
+    expect(early.stages).toEqual([]);
+  });
+
   it('GC keeps current and previous and deletes older and abandoned versions', async () => {
     const store = deps().store;
     const v = deps().vectors!;
