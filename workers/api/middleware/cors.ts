@@ -12,7 +12,12 @@ export function corsFromConfig(): MiddlewareHandler<AppEnv> {
       origin: allowed.includes('*') ? '*' : (origin) => (allowed.includes(origin) ? origin : null),
       allowHeaders: ['Authorization', 'Content-Type'],
       allowMethods: ['GET', 'POST', 'PUT', 'DELETE', 'OPTIONS'],
-      exposeHeaders: ['Server-Timing', 'Retry-After', 'X-RateLimit-Remaining'],
+      exposeHeaders: [
+        'Server-Timing',
+        'Retry-After',
+        'X-RateLimit-Remaining',
+        'X-Edgerec-Round-Trips',
+      ],
       maxAge: 600,
     });
     return handler(c, next);

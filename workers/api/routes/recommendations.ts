@@ -6,7 +6,7 @@ import { requireScope } from '../middleware/auth';
 import { rateLimit } from '../middleware/rate-limit';
 import { validate } from '../middleware/validate';
 import { recommendationsQuerySchema, userPathSchema } from '../schemas';
-import { recommendFor } from '../services/recommend-service';
+import { recommendFor, roundTripsHeader } from '../services/recommend-service';
 
 export const recommendationRoutes = new Hono<AppEnv>().get(
   '/:userId/recommendations',
@@ -17,7 +17,7 @@ export const recommendationRoutes = new Hono<AppEnv>().get(
   async (c) => {
     const query = c.req.valid('query');
     const cf = c.req.raw.cf as { colo?: string } | undefined;
-    const { answer, timings } = await recommendFor(c.get('deps'), {
+    const { answer, timings, roundTrips } = await recommendFor(c.get('deps'), {
       userId: c.req.valid('param').userId,
       k: query.k,
       ...(query.category === undefined ? {} : { category: query.category }),
@@ -30,6 +30,7 @@ export const recommendationRoutes = new Hono<AppEnv>().get(
       nowMs: Date.now(),
     });
     c.header('Server-Timing', timings.header());
+    c.header('X-Edgerec-Round-Trips', roundTripsHeader(roundTrips));
     c.header('Cache-Control', 'private, no-store');
     c.header('Vary', 'Authorization');
     return c.json(answer, 200);

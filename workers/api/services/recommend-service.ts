@@ -33,6 +33,15 @@ export interface RecommendRequest {
   nowMs: number;
 }
 
+/** Store accesses of one request (the `X-Edgerec-Round-Trips` header). */
+export interface RoundTrips {
+  kv: number;
+  redis: number;
+  vector: number;
+  /** True when this request loaded a version's model (once per version per isolate). */
+  modelLoad: boolean;
+}
+
 export interface RecommendAnswer {
   userId: string;
   modelVersion: string | null;
@@ -46,21 +55,25 @@ const ANN_TOP_K = 100;
 export async function recommendFor(
   deps: Deps,
   req: RecommendRequest,
-): Promise<{ answer: RecommendAnswer; timings: StageTimings }> {
+): Promise<{ answer: RecommendAnswer; timings: StageTimings; roundTrips: RoundTrips }> {
   const { config, clock } = deps;
   const timings = new StageTimings(clock.now);
   const realtime = config.EDGEREC_REALTIME === 'on';
   const stateBudget = config.EDGEREC_STATE_BUDGET_MS;
   const degraded: string[] = [];
+  const roundTrips: RoundTrips = { kv: 0, redis: 0, vector: 0, modelLoad: false };
 
   // The version this isolate served last (Redis says which one is current in the same round trip).
   // A cold isolate asks KV's copy of the pointer once, so that even its first top-N read is KV's.
   let guess = deps.models.lastVersion;
   if (guess === null) {
+    roundTrips.kv++;
     const pointer = await runWithBudget('kv', () => deps.kv.readCurrent(), stateBudget, clock);
     timings.add('kv', pointer.ms, 'pointer');
     guess = pointer.ok ? pointer.value : null;
   }
+  roundTrips.kv += guess === null ? 0 : 1;
+  roundTrips.redis++;
   const [kvOutcome, redisOutcome] = await Promise.all([
     guess === null
       ? Promise.resolve(null)
@@ -96,6 +109,7 @@ export async function recommendFor(
   let model: ServingModel | null = deps.models.peek(version);
   if (!model && version !== null) {
     const t0 = clock.now();
+    roundTrips.modelLoad = true;
     model = await deps.models.get(version, deps.results).catch(() => null);
     timings.add('model', clock.now() - t0, 'load');
     if (!model) degraded.push('model:unavailable');
@@ -111,6 +125,7 @@ export async function recommendFor(
   // ANN only where the cache cannot answer alone: a KV miss, or a user whose vector moved on-line.
   let ann: RecommendInput['ann'] = null;
   if (model && version !== null && userVector !== null && (kvTopN === null || online !== null)) {
+    roundTrips.vector++;
     const outcome = await runWithBudget(
       'ann',
       () =>
@@ -166,5 +181,11 @@ export async function recommendFor(
   return {
     answer: { userId: req.userId, modelVersion: version, items, degraded },
     timings,
+    roundTrips,
   };
+}
+
+/** `kv=1, redis=1, vector=0` (plus `model=load` when the request loaded a model). */
+export function roundTripsHeader(r: RoundTrips): string {
+  return `kv=${r.kv}, redis=${r.redis}, vector=${r.vector}${r.modelLoad ? ', model=load' : ''}`;
 }

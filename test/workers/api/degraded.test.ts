@@ -1,0 +1,107 @@
+import { describe, expect, it, beforeAll } from 'vitest';
+import { createApp } from '../../../workers/api/app';
+import { testEnv } from './api-client';
+import { dramaTopN, SEED_VERSION, seedVersion } from './seed-version';
+
+/** Nothing listens here: connections are refused at once. */
+const NOWHERE = 'http://127.0.0.1:9';
+const headers = { Authorization: 'Bearer test-read-key' };
+
+beforeAll(async () => {
+  await seedVersion();
+});
+
+async function recommend(bindings: Record<string, string>, userId: string, query = 'k=5') {
+  const app = createApp();
+  const res = await app.request(
+    `/v1/users/${userId}/recommendations?${query}`,
+    { headers },
+    {
+      ...testEnv,
+      EDGEREC_RATE_LIMIT_PER_MINUTE: '0',
+      ...bindings,
+    },
+  );
+  expect(res.status).toBe(200);
+  return (await res.json()) as {
+    modelVersion: string | null;
+    items: { itemId: string; sources: string[] }[];
+    degraded: string[];
+  };
+}
+
+describe('degraded answers', () => {
+  it('answers from KV with `redis:error` when Redis is unreachable', async () => {
+    const body = await recommend({ UPSTASH_REDIS_REST_URL: NOWHERE }, 'kv-drama');
+    expect(body.degraded).toContain('redis:error');
+    expect(body.modelVersion).toBe(SEED_VERSION);
+    expect(body.items.map((i) => i.itemId)).toEqual(
+      dramaTopN('kv-drama')
+        .items.slice(0, 5)
+        .map(([id]) => id),
+    );
+  });
+
+  it('answers popular items for a user KV does not know when Redis is down, never an error', async () => {
+    const body = await recommend({ UPSTASH_REDIS_REST_URL: NOWHERE }, 'unknown-when-down');
+    expect(body.degraded).toContain('redis:error');
+    expect(body.items).toHaveLength(5);
+    expect(body.items.every((i) => i.sources.includes('popular'))).toBe(true);
+    // i40 is the most popular seed item.
+    expect(body.items[0]!.itemId).toBe('i40');
+  });
+
+  it('skips ANN with `ann:error` when the vector server is unreachable, still answering from Redis', async () => {
+    // redis-drama has no KV copy, so the ANN source is asked (and fails).
+    const body = await recommend({ UPSTASH_VECTOR_REST_URL: NOWHERE }, 'redis-drama');
+    expect(body.degraded).toEqual(['ann:error']);
+    expect(body.items.map((i) => i.itemId)).toEqual(
+      dramaTopN('redis-drama')
+        .items.slice(0, 5)
+        .map(([id]) => id),
+    );
+  });
+
+  it('reports a late ANN source as `ann:timeout`', async () => {
+    const body = await recommend({ EDGEREC_SOURCE_BUDGET_MS: '1' }, 'redis-drama');
+    expect(body.degraded.some((d) => d === 'ann:timeout' || d === 'ann:error')).toBe(true);
+    expect(body.items).toHaveLength(5);
+  });
+
+  it('answers health as degraded naming the dependency that is down', async () => {
+    const app = createApp();
+    const res = await app.request('/health', {}, { ...testEnv, UPSTASH_VECTOR_REST_URL: NOWHERE });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({
+      status: 'degraded',
+      dependencies: { redis: 'ok', kv: 'ok', vector: 'error' },
+    });
+  });
+
+  it('answers admin routes with a 503 problem when the batch worker cannot answer', async () => {
+    const app = createApp();
+    const res = await app.request(
+      '/v1/admin/status',
+      { headers: { Authorization: 'Bearer test-admin-key' } },
+      testEnv,
+    );
+    expect(res.status).toBe(503);
+    expect(res.headers.get('Content-Type')).toBe('application/problem+json');
+    expect(await res.json()).toMatchObject({ code: 'dependency-unavailable', dependency: 'batch' });
+  });
+
+  it('answers ingest with a 503 problem when Redis is down (events are never silently dropped)', async () => {
+    const app = createApp();
+    const res = await app.request(
+      '/v1/events',
+      {
+        method: 'POST',
+        headers: { Authorization: 'Bearer test-write-key', 'Content-Type': 'application/json' },
+        body: JSON.stringify({ events: [{ userId: 'u', itemId: 'i01', type: 'view' }] }),
+      },
+      { ...testEnv, UPSTASH_REDIS_REST_URL: NOWHERE, EDGEREC_RATE_LIMIT_PER_MINUTE: '0' },
+    );
+    expect(res.status).toBe(503);
+    expect(await res.json()).toMatchObject({ code: 'dependency-unavailable', dependency: 'redis' });
+  });
+});

@@ -1,0 +1,221 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { redisKeys } from '../../../shared/keys';
+import { createApp } from '../../../workers/api/app';
+import { clientFor, testEnv } from './api-client';
+import { dramaTopN, seedNeighbours, seedVector, seedVersion, testStateStore } from './seed-version';
+
+const write = clientFor('write');
+const read = clientFor('read');
+const store = testStateStore();
+
+beforeAll(async () => {
+  await seedVersion();
+});
+
+/** Ids of the newest log entries (field `e` of the stream). */
+async function loggedIds(last = 3000): Promise<string[]> {
+  const raw = (await store.redis.xrevrange(redisKeys.eventLog, '+', '-', last)) as unknown as [
+    string,
+    string[],
+  ][];
+  return raw.map(([, fields]) => (JSON.parse(fields[1]!) as { id: string }).id);
+}
+
+async function recommend(userId: string, query: Record<string, string> = {}) {
+  const res = await read.v1.users[':userId'].recommendations.$get({
+    param: { userId },
+    query: { k: '10', ...query },
+  });
+  expect(res.status).toBe(200);
+  return await res.json();
+}
+
+describe('POST /v1/events', () => {
+  it('accepts events, logs them durably and never double counts a retried request', async () => {
+    const events = ['ev-a', 'ev-b', 'ev-c'].map((id, i) => ({
+      id,
+      userId: 'ev-user',
+      itemId: `i0${i + 1}`,
+      type: 'view',
+      timestamp: Date.UTC(2026, 0, 2, 10, i),
+    }));
+    const first = await write.v1.events.$post({ json: { events } });
+    expect(first.status).toBe(202);
+    expect(await first.json()).toEqual({ accepted: 3, duplicates: 0 });
+    const retry = await write.v1.events.$post({ json: { events } });
+    expect(await retry.json()).toEqual({ accepted: 0, duplicates: 3 });
+    const ids = await loggedIds();
+    expect(
+      ids.filter((id) => id.startsWith('ev-') && ['ev-a', 'ev-b', 'ev-c'].includes(id)),
+    ).toHaveLength(3);
+  });
+
+  it('gives events without an id a deterministic one, so their retry is a duplicate too', async () => {
+    const event = {
+      userId: 'ev-user-2',
+      itemId: 'i05',
+      type: 'click',
+      timestamp: '2026-01-03T10:00:00Z',
+    };
+    expect(
+      await (await write.v1.events.$post({ json: { events: [event, event] } })).json(),
+    ).toEqual({
+      accepted: 1,
+      duplicates: 1,
+    });
+    expect(await (await write.v1.events.$post({ json: { events: [event] } })).json()).toEqual({
+      accepted: 0,
+      duplicates: 1,
+    });
+  });
+
+  it('rejects invalid events with the offending field, and more than 1,000 events', async () => {
+    const bad = await write.v1.events.$post({
+      json: {
+        events: [
+          { userId: 'u', itemId: 'i01', type: 'view' },
+          { userId: 'u', itemId: '', type: 'view' },
+        ],
+      },
+    });
+    expect(bad.status).toBe(400);
+    const body = (await bad.json()) as unknown as { errors: { path: string }[] };
+    expect(body.errors.map((e) => e.path)).toContain('body.events.1.itemId');
+
+    const many = Array.from({ length: 1001 }, (_, i) => ({
+      userId: 'u',
+      itemId: `x${i}`,
+      type: 'view',
+    }));
+    const tooMany = await write.v1.events.$post({ json: { events: many } });
+    expect(tooMany.status).toBe(400);
+  });
+});
+
+describe('the real-time loop, seen by the very next request', () => {
+  it('removes a consumed item from the next answer', async () => {
+    const before = await recommend('kv-rt');
+    const top = before.items[0]!.itemId;
+    await write.v1.events.$post({
+      json: { events: [{ userId: 'kv-rt', itemId: top, type: 'purchase' }] },
+    });
+    const after = await recommend('kv-rt');
+    expect(after.items.map((i) => i.itemId)).not.toContain(top);
+    expect(after.items.length).toBe(10);
+  });
+
+  it('answers a new user from the first event: neighbours of the liked item, with their reason', async () => {
+    const cold = await recommend('rt-new-user', { explain: 'true' });
+    expect(cold.items.every((i) => !i.sources.includes('session'))).toBe(true);
+
+    await write.v1.events.$post({
+      json: { events: [{ userId: 'rt-new-user', itemId: 'i25', type: 'like' }] },
+    });
+    const warm = await recommend('rt-new-user', { explain: 'true' });
+    const expected = seedNeighbours('i25').map((n) => n.itemId);
+    const fromSession = warm.items.filter((i) => i.sources.includes('session'));
+    expect(fromSession.length).toBeGreaterThan(0);
+    for (const item of fromSession) {
+      expect(expected).toContain(item.itemId);
+      expect(item.reasons?.becauseOf).toBe('i25');
+    }
+    expect(warm.items.map((i) => i.itemId)).not.toContain('i25');
+  });
+
+  it('uses the session of the request', async () => {
+    await write.v1.events.$post({
+      json: {
+        events: [{ userId: 'rt-sess-user', itemId: 'i33', type: 'view', sessionId: 'sess-1' }],
+      },
+    });
+    const res = await recommend('rt-other-user', { sessionId: 'sess-1' });
+    expect(res.items.some((i) => i.sources.includes('session'))).toBe(true);
+  });
+
+  it('folds the event into the user vector, tagged with the served version', async () => {
+    const user = 'kv-drama-2';
+    await write.v1.events.$post({
+      json: {
+        events: [
+          { userId: user, itemId: 'i30', type: 'like' },
+          { userId: user, itemId: 'i31', type: 'like' },
+        ],
+      },
+    });
+    // Fold-in runs after the answer; poll briefly for the written vector.
+    let raw: string | null = null;
+    for (let i = 0; i < 50 && raw === null; i++) {
+      raw = await store.redis.get<string>(redisKeys.userVector(user));
+      if (raw === null) await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(raw).not.toBeNull();
+    const online = JSON.parse(raw!) as { version: string; vector: number[] };
+    const batch = dramaTopN(user).vector;
+    expect(online.version).toBe(dramaTopN(user).version);
+    // Liking comedy items raises the predicted preference for them above the batch vector's.
+    const dot = (u: number[], v: number[]) => u.reduce((s, x, i) => s + x * v[i]!, 0);
+    for (const liked of ['i30', 'i31']) {
+      expect(dot(online.vector, seedVector(liked))).toBeGreaterThan(dot(batch, seedVector(liked)));
+    }
+    // The next answer sees a user with fresh real-time state: the ANN source runs.
+    const next = await recommend(user);
+    expect(next.items.some((i) => i.sources.includes('ann'))).toBe(true);
+  });
+
+  it('ignores real-time state when EDGEREC_REALTIME=off, while still logging events', async () => {
+    const app = createApp();
+    const off = { ...testEnv, EDGEREC_REALTIME: 'off', EDGEREC_RATE_LIMIT_PER_MINUTE: '0' };
+    const get = async () =>
+      (await (
+        await app.request(
+          '/v1/users/kv-count/recommendations?k=3',
+          { headers: { Authorization: 'Bearer test-read-key' } },
+          off,
+        )
+      ).json()) as { items: { itemId: string }[] };
+    const top = (await get()).items[0]!.itemId;
+    const posted = await app.request(
+      '/v1/events',
+      {
+        method: 'POST',
+        headers: { Authorization: 'Bearer test-write-key', 'Content-Type': 'application/json' },
+        body: JSON.stringify({
+          events: [{ id: 'rt-off-1', userId: 'kv-count', itemId: top, type: 'purchase' }],
+        }),
+      },
+      off,
+    );
+    expect(posted.status).toBe(202);
+    expect((await loggedIds()).includes('rt-off-1')).toBe(true);
+    expect((await get()).items[0]!.itemId).toBe(top);
+  });
+});
+
+describe('GET /v1/trending', () => {
+  it('ranks by time-decayed event weight, per category', async () => {
+    const cat = `trend-${Date.now()}`;
+    for (const itemId of ['tr-a', 'tr-b']) {
+      const res = await write.v1.items.$post({
+        json: { itemId: `${itemId}-${cat}`, categories: [cat] },
+      });
+      expect(res.status).toBe(201);
+    }
+    const now = Date.now();
+    await write.v1.events.$post({
+      json: {
+        events: [
+          { userId: 'tr-u1', itemId: `tr-a-${cat}`, type: 'view', timestamp: now - 1000 },
+          { userId: 'tr-u2', itemId: `tr-b-${cat}`, type: 'view', timestamp: now - 1000 },
+          { userId: 'tr-u3', itemId: `tr-b-${cat}`, type: 'view', timestamp: now - 500 },
+        ],
+      },
+    });
+    const res = await read.v1.trending.$get({ query: { category: cat, k: '5' } });
+    expect(res.status).toBe(200);
+    const body = await res.json();
+    expect(body.scope).toBe(`cat:${cat}`);
+    expect(body.items.map((i) => i.itemId)).toEqual([`tr-b-${cat}`, `tr-a-${cat}`]);
+    expect(body.items[0]!.score).toBeGreaterThan(1.9);
+    expect(body.items[0]!.score).toBeLessThanOrEqual(2);
+  });
+});

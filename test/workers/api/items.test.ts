@@ -1,0 +1,124 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { redisKeys, vectorNamespace } from '../../../shared/keys';
+import { UpstashVectorIndex } from '../../../shared/adapters/upstash-vector-index';
+import { TEST_BINDINGS } from '../../setup/test-ports';
+import { clientFor } from './api-client';
+import { SEED_VERSION, seedNeighbours, seedVersion, testStateStore } from './seed-version';
+
+const write = clientFor('write');
+const read = clientFor('read');
+const store = testStateStore();
+
+beforeAll(async () => {
+  await seedVersion();
+});
+
+describe('catalogue routes', () => {
+  it('creates a cold-start item: record, fresh list, provisional vector in the served namespace', async () => {
+    const itemId = `new-${Date.now()}`;
+    const res = await write.v1.items.$post({
+      json: { itemId, title: 'A new comedy', categories: ['comedy'], provider: 'acme' },
+    });
+    expect(res.status).toBe(201);
+    const body = await res.json();
+    expect(body).toMatchObject({ provisionalVector: true, modelVersion: SEED_VERSION });
+    expect(body.item).toMatchObject({
+      itemId,
+      categories: ['comedy'],
+      hidden: false,
+      provider: 'acme',
+    });
+
+    expect(await store.redis.zscore(redisKeys.freshItems, itemId)).not.toBeNull();
+    const vectors = new UpstashVectorIndex({
+      url: TEST_BINDINGS.UPSTASH_VECTOR_REST_URL,
+      token: TEST_BINDINGS.UPSTASH_VECTOR_REST_TOKEN,
+    });
+    const [record] = await vectors.fetch(vectorNamespace(SEED_VERSION), [itemId]);
+    expect(record?.metadata).toMatchObject({ provisional: true, categories: ['comedy'] });
+    // The centroid of the comedy items points along the comedy axis.
+    expect(record!.vector[1]).toBeGreaterThan(0.9);
+
+    // Recommended before the next batch: a comedy request for a cold user proposes it as fresh.
+    const recs = await (
+      await read.v1.users[':userId'].recommendations.$get({
+        param: { userId: 'cold-item-user' },
+        query: { k: '30', category: 'comedy' },
+      })
+    ).json();
+    const found = recs.items.find((i) => i.itemId === itemId);
+    expect(found?.sources).toContain('fresh');
+
+    // Similar items of a cold-start item come from an ANN query around its provisional vector.
+    const similar = await (
+      await read.v1.items[':itemId'].similar.$get({ param: { itemId }, query: { k: '3' } })
+    ).json();
+    expect(similar.items).toHaveLength(3);
+    expect(similar.items.map((i) => i.itemId)).not.toContain(itemId);
+  });
+
+  it('refuses to create an existing item (409), replaces with PUT, and validates fields', async () => {
+    const itemId = `dup-${Date.now()}`;
+    expect((await write.v1.items.$post({ json: { itemId, categories: ['drama'] } })).status).toBe(
+      201,
+    );
+    const again = await write.v1.items.$post({ json: { itemId, categories: ['drama'] } });
+    expect(again.status).toBe(409);
+    const put = await write.v1.items[':itemId'].$put({
+      param: { itemId },
+      json: { categories: ['comedy'], title: 'renamed' },
+    });
+    expect(put.status).toBe(200);
+    expect((await put.json()).item).toMatchObject({ categories: ['comedy'], title: 'renamed' });
+    const bad = await write.v1.items.$post({
+      json: { itemId: 'x', categories: 'drama' as unknown as string[] },
+    });
+    expect(bad.status).toBe(400);
+  });
+
+  it('hides a deleted item from every answer, and answers 404 for an unknown one', async () => {
+    const itemId = `del-${Date.now()}`;
+    expect((await write.v1.items.$post({ json: { itemId, categories: ['drama'] } })).status).toBe(
+      201,
+    );
+    const recs = async () =>
+      (
+        await (
+          await read.v1.users[':userId'].recommendations.$get({
+            param: { userId: 'redis-drama' },
+            query: { k: '100' },
+          })
+        ).json()
+      ).items.map((i) => i.itemId);
+    expect(await recs()).toContain(itemId);
+    const del = await write.v1.items[':itemId'].$delete({ param: { itemId } });
+    expect(del.status).toBe(204);
+    expect(await recs()).not.toContain(itemId);
+    expect((await write.v1.items[':itemId'].$delete({ param: { itemId } })).status).toBe(404);
+    expect(
+      (await write.v1.items[':itemId'].$delete({ param: { itemId: 'never-was' } })).status,
+    ).toBe(404);
+  });
+});
+
+describe('GET /v1/items/{itemId}/similar', () => {
+  it('answers the precomputed neighbours of a known item', async () => {
+    const res = await read.v1.items[':itemId'].similar.$get({
+      param: { itemId: 'i03' },
+      query: { k: '4' },
+    });
+    expect(res.status).toBe(200);
+    const body = await res.json();
+    expect(body.items).toEqual(seedNeighbours('i03').slice(0, 4));
+    expect(body.degraded).toEqual([]);
+  });
+
+  it('answers an empty list for an unknown item (cold start, not an error)', async () => {
+    const res = await read.v1.items[':itemId'].similar.$get({
+      param: { itemId: 'nobody-knows' },
+      query: {},
+    });
+    expect(res.status).toBe(200);
+    expect((await res.json()).items).toEqual([]);
+  });
+});

@@ -1,0 +1,87 @@
+/**
+ * Hot-path discipline, counted: a recommendation makes one KV read, one Redis round trip and —
+ * only on a KV miss or a user with fresh real-time state — one vector query. The Upstash clients
+ * use the global `fetch`, so wrapping it counts real HTTP round trips; the KV binding is wrapped.
+ */
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createApp } from '../../../workers/api/app';
+import { TEST_URLS } from '../../setup/test-ports';
+import { testEnv } from './api-client';
+import { seedVersion } from './seed-version';
+
+beforeAll(async () => {
+  await seedVersion();
+});
+
+const realFetch = globalThis.fetch;
+afterEach(() => {
+  globalThis.fetch = realFetch;
+});
+
+interface Counts {
+  kv: number;
+  redis: number;
+  vector: number;
+}
+
+/** An app whose KV binding and outbound fetches are counted (rate limiting off: it is its own call). */
+function countingApp() {
+  const counts: Counts = { kv: 0, redis: 0, vector: 0 };
+  const kv = testEnv.RESULTS;
+  const countingKv = {
+    get: (...args: Parameters<KVNamespace['get']>) => {
+      counts.kv++;
+      return (kv.get as (...a: unknown[]) => unknown)(...args);
+    },
+  } as unknown as KVNamespace;
+  globalThis.fetch = ((input: RequestInfo | URL, init?: RequestInit) => {
+    const url = input instanceof Request ? input.url : String(input);
+    if (url.startsWith(TEST_URLS.redisRest)) counts.redis++;
+    if (url.startsWith(TEST_URLS.vectorRest)) counts.vector++;
+    return realFetch(input, init);
+  }) as typeof fetch;
+  const app = createApp();
+  const bindings = { ...testEnv, RESULTS: countingKv, EDGEREC_RATE_LIMIT_PER_MINUTE: '0' };
+  const get = async (userId: string) => {
+    const res = await app.request(
+      `/v1/users/${userId}/recommendations?k=10`,
+      { headers: { Authorization: 'Bearer test-read-key' } },
+      bindings,
+    );
+    expect(res.status).toBe(200);
+    return res;
+  };
+  const reset = () => Object.assign(counts, { kv: 0, redis: 0, vector: 0 });
+  return { counts, get, reset };
+}
+
+describe('round trips per recommendation', () => {
+  it('cache hit: one KV read, one Redis round trip, no vector query', async () => {
+    const { counts, get, reset } = countingApp();
+    await get('kv-trips'); // warm: version, model and script are loaded once per isolate
+    reset();
+    const res = await get('kv-trips');
+    expect(counts).toEqual({ kv: 1, redis: 1, vector: 0 });
+    expect(res.headers.get('X-Edgerec-Round-Trips')).toBe('kv=1, redis=1, vector=0');
+  });
+
+  it('KV miss: one KV read, one Redis round trip and one vector query, nothing more', async () => {
+    const { counts, get, reset } = countingApp();
+    await get('redis-trips');
+    reset();
+    const res = await get('redis-trips');
+    expect(counts).toEqual({ kv: 1, redis: 1, vector: 1 });
+    expect(res.headers.get('X-Edgerec-Round-Trips')).toBe('kv=1, redis=1, vector=1');
+    const body = (await res.json()) as { items: { sources: string[] }[]; degraded: string[] };
+    expect(body.degraded).toEqual([]);
+    expect(body.items.some((i) => i.sources.includes('ann'))).toBe(true);
+  });
+
+  it('new user: one KV read, one Redis round trip, no vector query (no vector to ask with)', async () => {
+    const { counts, get, reset } = countingApp();
+    await get('kv-trips');
+    reset();
+    await get(`nobody-${Date.now()}`);
+    expect(counts).toEqual({ kv: 1, redis: 1, vector: 0 });
+  });
+});
