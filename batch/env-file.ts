@@ -1,6 +1,6 @@
 /** Reads the settings the command-line entries need: the environment, else a `.dev.vars` file. */
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 
 /**
  * Parses dotenv text as wrangler writes and reads `.dev.vars`: `NAME=value`, `NAME='literal'`,
@@ -27,8 +27,17 @@ export function parseEnvFile(text: string): Record<string, string> {
   return vars;
 }
 
-/** Where the local stack and a developer keep the workers' settings, in order of precedence. */
-export const ENV_FILE_CANDIDATES = ['.dev.vars', '.state/workers/.dev.vars', 'batch/.dev.vars'];
+/**
+ * Where a developer and the local stack (`npm start`, state in `EDGEREC_STATE_DIR`, default
+ * `.state`) keep the workers' settings, in order of precedence.
+ */
+export function envFileCandidates(env: NodeJS.ProcessEnv = process.env): string[] {
+  return [
+    '.dev.vars',
+    join(env.EDGEREC_STATE_DIR ?? '.state', 'workers', '.dev.vars'),
+    'batch/.dev.vars',
+  ];
+}
 
 /**
  * The settings of a command-line run: the first `.dev.vars` found (relative to `root`), overridden
@@ -42,9 +51,9 @@ export function loadSettings(
   let fromFile: Record<string, string> = {};
   let source = 'environment';
   const chosen = env.EDGEREC_SETTINGS_FILE;
-  const candidates = chosen === 'none' ? [] : chosen ? [chosen] : ENV_FILE_CANDIDATES;
+  const candidates = chosen === 'none' ? [] : chosen ? [chosen] : envFileCandidates(env);
   for (const candidate of candidates) {
-    const path = join(root, candidate);
+    const path = resolve(root, candidate);
     if (existsSync(path)) {
       fromFile = parseEnvFile(readFileSync(path, 'utf8'));
       source = `${candidate} + environment`;

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { parseEnvFile } from '../../../batch/env-file';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadSettings, parseEnvFile } from '../../../batch/env-file';
 import { renderProgress } from '../../../batch/progress-bar';
 import { newRunId } from '../../../batch/run-id';
 import {
@@ -154,6 +157,31 @@ describe('small helpers', () => {
         `# comment\nA='{"x":"y"}'\nB="line\\nbreak"\nC=plain # note\n\nexport D=4\nbad line`,
       ),
     ).toEqual({ A: '{"x":"y"}', B: 'line\nbreak', C: 'plain', D: '4' });
+  });
+
+  it('takes settings from the first .dev.vars found, overridden by the environment', () => {
+    const root = mkdtempSync(join(tmpdir(), 'edgerec-settings-'));
+    try {
+      mkdirSync(join(root, 'state', 'workers'), { recursive: true });
+      writeFileSync(
+        join(root, 'state', 'workers', '.dev.vars'),
+        "UPSTASH_REDIS_REST_URL='http://a'\nEDGEREC_DIMS='8'\n",
+      );
+      const env = {
+        EDGEREC_STATE_DIR: 'state',
+        UPSTASH_REDIS_REST_URL: 'http://b',
+        OTHER: 'x',
+      } as unknown as NodeJS.ProcessEnv;
+      const { vars, source } = loadSettings(root, env);
+      expect(vars).toMatchObject({ UPSTASH_REDIS_REST_URL: 'http://b', EDGEREC_DIMS: '8' });
+      expect(vars.OTHER).toBeUndefined();
+      expect(source).toContain(join('state', 'workers', '.dev.vars'));
+      const only = loadSettings(root, { ...env, EDGEREC_SETTINGS_FILE: 'none' });
+      expect(only.vars.EDGEREC_DIMS).toBeUndefined();
+      expect(only.source).toBe('environment');
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 
   it('renders progress and tables', () => {
