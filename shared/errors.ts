@@ -148,6 +148,23 @@ export class DependencyUnavailableError extends AppError {
   }
 }
 
+/** A 4xx problem answered by an internal service (the batch worker), passed on with its members. */
+export class UpstreamProblemError extends AppError {
+  constructor(
+    code: string,
+    status: number,
+    title: string,
+    detail: string,
+    readonly extensions: Record<string, unknown>,
+  ) {
+    super(code, status, title, detail);
+  }
+
+  override toProblem(instance?: string): ProblemDetails {
+    return { ...this.extensions, ...super.toProblem(instance) };
+  }
+}
+
 /** 500: a bug or an unexpected failure; the detail never leaks internals. */
 export class InternalError extends AppError {
   constructor(cause?: unknown) {

@@ -4,7 +4,7 @@
  */
 import { Hono, type Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { AppError, DependencyUnavailableError } from '../../../shared/errors';
+import { DependencyUnavailableError, UpstreamProblemError } from '../../../shared/errors';
 import type { AppEnv } from '../app-env';
 import { requireScope } from '../middleware/auth';
 import { rateLimit } from '../middleware/rate-limit';
@@ -44,17 +44,20 @@ async function callBatch(
     throw new DependencyUnavailableError('batch', `The batch worker answered ${res.status}.`);
   }
   if (res.status >= 400) {
-    const problem = (json ?? {}) as {
-      code?: string;
-      title?: string;
-      detail?: string;
-      error?: string;
-    };
-    throw new AppError(
-      problem.code ?? (res.status === 404 ? 'not-found' : 'batch-refused'),
+    // The batch worker answers problem+json with a short `type` (e.g. `batch-locked`); pass it on.
+    const {
+      type,
+      title,
+      detail,
+      status: _status,
+      ...extensions
+    } = (json ?? {}) as Record<string, unknown>;
+    throw new UpstreamProblemError(
+      typeof type === 'string' ? type.replace(/^.*\//, '') : 'batch-refused',
       res.status,
-      problem.title ?? 'Batch request refused',
-      problem.detail ?? problem.error ?? `The batch worker answered ${res.status}.`,
+      typeof title === 'string' ? title : 'Batch request refused',
+      typeof detail === 'string' ? detail : `The batch worker answered ${res.status}.`,
+      extensions,
     );
   }
   return {
@@ -66,10 +69,7 @@ async function callBatch(
 export const adminRoutes = new Hono<AppEnv>()
   .use(requireScope('admin'), rateLimit())
   .post('/batch', validate('json', batchTriggerSchema), async (c) => {
-    const { status, json } = await callBatch(c, 'POST', '/runs', {
-      trigger: 'api',
-      ...c.req.valid('json'),
-    });
+    const { status, json } = await callBatch(c, 'POST', '/runs', c.req.valid('json'));
     return c.json(json, status);
   })
   .get('/batch/:runId', validate('param', runPathSchema), async (c) => {
