@@ -46,7 +46,7 @@ export interface LatencyOptions {
 export interface LatencyResult {
   runs: LoadRun[];
   /** How the ANN target's users were made, and whether their answers came from ANN. */
-  annSetup: { users: number; eventsPerUser: number; answersWithAnn: number; checked: number };
+  annSetup: AnnSetup;
 }
 
 type Target = {
@@ -61,7 +61,11 @@ export async function measureLatency(
   keys: BenchKeys,
   options: LatencyOptions,
 ): Promise<LatencyResult> {
-  const annSetup = await prepareAnnUsers(api, options);
+  // A third of the known users is kept out of the cache-hit target, in case the ANN target needs
+  // users the batch knows (their fresh events would turn their answers into ANN ones).
+  const reserved = options.knownUsers.slice(0, Math.floor(options.knownUsers.length / 3));
+  const cacheUsers = options.knownUsers.slice(reserved.length);
+  const annSetup = await prepareAnnUsers(api, options, reserved);
   const k = options.k;
   let counter = 0;
   const next = () => counter++;
@@ -73,7 +77,7 @@ export async function measureLatency(
       name: 'cache-hit',
       request: () => ({
         method: 'GET',
-        setupRequest: (r) => ({ ...r, path: recPath(pick(options.knownUsers)) }),
+        setupRequest: (r) => ({ ...r, path: recPath(pick(cacheUsers)) }),
       }),
     },
     {
@@ -209,38 +213,75 @@ async function load(
   return run;
 }
 
+/** Which users the ANN target uses, and how well they hit the ANN path. */
+export interface AnnSetup {
+  /** `new-users`: ids the batch never saw, with real-time events only; `known-users-online`: users
+   * the batch knows whose vector moved on-line with fresh events (the API's other ANN trigger). */
+  kind: 'new-users' | 'known-users-online';
+  users: number;
+  eventsPerUser: number;
+  /** Sampled answers that made a vector query (round-trip header) or carried an `ann` item. */
+  answersWithAnn: number;
+  checked: number;
+  /** The same check for the new-user kind when it was tried and found not to reach ANN. */
+  newUsersTried?: { answersWithAnn: number; checked: number };
+}
+
 /**
- * Users the batch never saw, with a few real-time events each: they have no cached top-N, so the
- * API must fall back to ANN around their folded-in vector. Checks a sample of their answers for the
- * `ann` source, so the report says whether the path really was the ANN one.
+ * Users for the ANN target. First users the batch never saw, with a few real-time events each (no
+ * cached list: the API must search around their folded-in vector). If their answers do not reach
+ * the vector index (the API may not fold in users without a batch vector), users the batch knows
+ * get fresh events instead: a user whose vector moved on-line is the API's other ANN trigger.
+ * `reserved` are known users kept out of the cache-hit target for this.
  */
 async function prepareAnnUsers(
   api: BenchApi,
   options: LatencyOptions,
-): Promise<{
-  users: number;
-  eventsPerUser: number;
-  answersWithAnn: number;
-  checked: number;
-  userIds: string[];
-}> {
-  const eventsPerUser = 5;
+  reserved: readonly string[],
+): Promise<AnnSetup & { userIds: string[] }> {
   const tag = Date.now().toString(36);
-  const userIds = Array.from({ length: options.annUsers }, (_, u) => `ann-${tag}-${u}`);
-  const events = userIds.flatMap((userId, u) =>
-    Array.from({ length: eventsPerUser }, (_, e) => ({
-      id: `ann-${tag}-${u}-${e}`,
-      userId,
-      itemId: options.itemIds[(u * 31 + e * 17) % options.itemIds.length] as string,
-      type: 'rating',
-      value: 5,
-    })),
-  );
-  await mapConcurrent(chunk(events, 1000), 2, (batch) => api.postEvents(batch));
-  const sample = userIds.slice(0, Math.min(20, userIds.length));
-  const answers = await mapConcurrent(sample, 4, (u) => api.recommendations(u, options.k));
-  const answersWithAnn = answers.filter((a) =>
-    a.items.some((i) => i.sources.includes('ann')),
-  ).length;
-  return { users: userIds.length, eventsPerUser, answersWithAnn, checked: sample.length, userIds };
+  const post = async (userIds: readonly string[], eventsPerUser: number) => {
+    const events = userIds.flatMap((userId, u) =>
+      Array.from({ length: eventsPerUser }, (_, e) => ({
+        id: `ann-${tag}-${userId}-${e}`,
+        userId,
+        itemId: options.itemIds[(u * 31 + e * 17) % options.itemIds.length] as string,
+        type: 'rating',
+        value: 5,
+      })),
+    );
+    await mapConcurrent(chunk(events, 250), 2, (batch) => api.postEvents(batch));
+  };
+  const check = async (userIds: readonly string[]) => {
+    const sample = userIds.slice(0, Math.min(20, userIds.length));
+    const answers = await mapConcurrent(sample, 4, (u) => api.recommendations(u, options.k));
+    const answersWithAnn = answers.filter(
+      (a) =>
+        (roundTripsFromHeaders((h) => a.headers.get(h))?.vector ?? 0) > 0 ||
+        a.items.some((i) => i.sources.includes('ann')),
+    ).length;
+    return { answersWithAnn, checked: sample.length };
+  };
+  const newUsers = Array.from({ length: options.annUsers }, (_, u) => `ann-${tag}-${u}`);
+  await post(newUsers, 5);
+  const newCheck = await check(newUsers);
+  if (newCheck.answersWithAnn * 2 >= newCheck.checked || reserved.length === 0) {
+    return {
+      kind: 'new-users',
+      users: newUsers.length,
+      eventsPerUser: 5,
+      ...newCheck,
+      userIds: newUsers,
+    };
+  }
+  await post(reserved, 2);
+  const knownCheck = await check(reserved);
+  return {
+    kind: 'known-users-online',
+    users: reserved.length,
+    eventsPerUser: 2,
+    ...knownCheck,
+    newUsersTried: newCheck,
+    userIds: [...reserved],
+  };
 }

@@ -44,8 +44,14 @@ export async function allocatePorts(): Promise<StackPorts> {
 }
 
 /**
- * A launcher over `startStack`: demo off (empty stores), rate limiting off (the load generator
- * would otherwise measure the limiter), the given real-time setting, no cron emulation.
+ * Requests per minute per key for the benchmark stack: the limiter stays on (its Redis call is part
+ * of every production request) but never refuses the load generator.
+ */
+export const BENCH_RATE_LIMIT_PER_MINUTE = 1_000_000_000;
+
+/**
+ * A launcher over `startStack`: demo off (empty stores), the rate limiter on with a limit the load
+ * never reaches, the given real-time setting, no cron emulation.
  */
 export function stackLauncher(ports: StackPorts, log: (line: string) => void): StackLauncher {
   return async ({ stateDir, realtime }) => {
@@ -59,7 +65,10 @@ export function stackLauncher(ports: StackPorts, log: (line: string) => void): S
       ports,
       demo: false,
       env,
-      settings: { EDGEREC_REALTIME: realtime, EDGEREC_RATE_LIMIT_PER_MINUTE: '0' },
+      settings: {
+        EDGEREC_REALTIME: realtime,
+        EDGEREC_RATE_LIMIT_PER_MINUTE: String(BENCH_RATE_LIMIT_PER_MINUTE),
+      },
       log: (m) => log(`  stack: ${m}`),
     });
     log(

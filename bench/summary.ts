@@ -125,12 +125,16 @@ function latencySection(r: BenchResults): string {
       trips,
     ];
   });
-  const ann = at(r.runs[0], 'latency.annSetup') as
-    { answersWithAnn?: number; checked?: number } | undefined;
+  const ann = r.runs[0]?.latency?.annSetup;
+  const annText = !ann
+    ? 'ann-fallback = users whose answers need the vector index'
+    : ann.kind === 'new-users'
+      ? `ann-fallback = users the batch never saw, with ${ann.eventsPerUser} real-time events each (sampled answers that queried the vector index: ${ann.answersWithAnn}/${ann.checked})`
+      : `ann-fallback = users the batch knows whose vector moved on-line with ${ann.eventsPerUser} fresh events each (sampled answers that queried the vector index: ${ann.answersWithAnn}/${ann.checked}; users the batch never saw reached it in ${ann.newUsersTried?.answersWithAnn ?? '—'}/${ann.newUsersTried?.checked ?? '—'} answers)`;
   return [
     '### Latency and throughput (autocannon, same machine)',
     '',
-    `Durations per run: ${String(r.options.durationSec)} s. Paths: cache-hit = users the batch knows; ann-fallback = users the batch never saw with 5 real-time events each (answers carrying an \`ann\` item in a sample: ${ann?.answersWithAnn ?? '—'}/${ann?.checked ?? '—'}); cold-user = ids never seen; events-1 / events-100 = \`POST /v1/events\` with 1 or 100 events per request.`,
+    `Durations per run: ${String(r.options.durationSec)} s. Paths: cache-hit = users the batch knows; ${annText}; cold-user = ids never seen; events-1 / events-100 = \`POST /v1/events\` with 1 or 100 events per request. Round trips are the API's \`X-Edgerec-Round-Trips\` header (the rate limiter's Redis call is not counted there).`,
     '',
     table(
       [

@@ -89,7 +89,7 @@ describe('report helpers', () => {
     const tree = toFigureTree({
       latency: {
         runs: [{ target: 'cold-user', connections: 8 } as never],
-        annSetup: { users: 1, eventsPerUser: 1, answersWithAnn: 0, checked: 1 },
+        annSetup: { kind: 'new-users', users: 1, eventsPerUser: 1, answersWithAnn: 0, checked: 1 },
       },
     }) as { latency: { runs: Record<string, unknown> } };
     expect(Object.keys(tree.latency.runs)).toEqual(['cold-user@8']);
