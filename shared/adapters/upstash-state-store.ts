@@ -197,10 +197,15 @@ export class UpstashStateStore implements StateStore, EdgeResultReader {
   }
 
   async trending(scope: string, limit: number): Promise<ScoredItem[]> {
-    const raw = await this.call('trending', () =>
-      this.redis.zrange(redisKeys.trending(scope), 0, limit - 1, { rev: true, withScores: true }),
-    );
-    return scoredPairs(raw);
+    // One pipeline: the list (with room for hidden members) and the hidden set.
+    const pipe = this.redis.pipeline();
+    pipe.zrange(redisKeys.trending(scope), 0, 2 * limit + 20, { rev: true, withScores: true });
+    pipe.smembers(redisKeys.hiddenItems);
+    const [raw, hidden] = await this.call('trending', () => pipe.exec());
+    const blocked = new Set(asArray(hidden).map(String));
+    return scoredPairs(raw)
+      .filter((s) => !blocked.has(s.itemId))
+      .slice(0, limit);
   }
 
   async getItem(itemId: string): Promise<Item | null> {

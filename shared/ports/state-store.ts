@@ -99,7 +99,7 @@ export interface StateStore {
   ): Promise<void>;
   /** The served version, or null. */
   currentVersion(): Promise<string | null>;
-  /** Top `limit` of one trending scope (`global`, `cat:<c>`, `colo:<colo>`). */
+  /** Top `limit` of one trending scope (`global`, `cat:<c>`, `colo:<colo>`), hidden items left out. */
   trending(scope: string, limit: number): Promise<ScoredItem[]>;
   getItem(itemId: string): Promise<Item | null>;
   /**

@@ -217,5 +217,10 @@ describe('GET /v1/trending', () => {
     expect(body.items.map((i) => i.itemId)).toEqual([`tr-b-${cat}`, `tr-a-${cat}`]);
     expect(body.items[0]!.score).toBeGreaterThan(1.9);
     expect(body.items[0]!.score).toBeLessThanOrEqual(2);
+
+    // A deleted item leaves the trending list at once.
+    await write.v1.items[':itemId'].$delete({ param: { itemId: `tr-b-${cat}` } });
+    const after = await (await read.v1.trending.$get({ query: { category: cat, k: '5' } })).json();
+    expect(after.items.map((i) => i.itemId)).toEqual([`tr-a-${cat}`]);
   });
 });

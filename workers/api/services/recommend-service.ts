@@ -145,10 +145,13 @@ export async function recommendFor(
     if (outcome.ok) ann = outcome.value;
   }
 
-  const trending =
-    (req.category === undefined ? undefined : state?.trending.category) ??
-    state?.trending.global ??
-    [];
+  // Trending of the requested category (else global), then of this edge location.
+  const trending = [
+    ...((req.category === undefined ? undefined : state?.trending.category) ??
+      state?.trending.global ??
+      []),
+    ...(state?.trending.colo ?? []),
+  ];
   const input: RecommendInput = {
     model,
     topN,

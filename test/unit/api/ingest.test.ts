@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_EVENT_WEIGHTS } from '../../../shared/domain/events';
+import {
+  derivedEventId,
+  eventWeight,
+  normaliseEvents,
+} from '../../../workers/api/services/ingest-service';
+
+describe('event normalisation', () => {
+  it('weighs events by type, ratings by their value', () => {
+    expect(eventWeight(DEFAULT_EVENT_WEIGHTS, { type: 'purchase' })).toBe(8);
+    expect(eventWeight(DEFAULT_EVENT_WEIGHTS, { type: 'rating', value: 4 })).toBe(4);
+    expect(eventWeight(DEFAULT_EVENT_WEIGHTS, { type: 'rating', value: -2 })).toBe(0);
+    expect(eventWeight(DEFAULT_EVENT_WEIGHTS, { type: 'dislike' })).toBe(0);
+    expect(eventWeight(DEFAULT_EVENT_WEIGHTS, { type: 'custom_type' })).toBe(1);
+  });
+
+  it('derives the same id for the same (user, item, type, time) and different ids otherwise', async () => {
+    const e = { userId: 'u', itemId: 'i', type: 'view', timestamp: 1 };
+    const id = await derivedEventId(e);
+    expect(id).toMatch(/^d-[0-9a-f]{32}$/);
+    expect(await derivedEventId({ ...e })).toBe(id);
+    expect(await derivedEventId({ ...e, timestamp: 2 })).not.toBe(id);
+    expect(await derivedEventId({ ...e, userId: 'u2' })).not.toBe(id);
+  });
+
+  it('fills in ids and times, parses ISO times, and orders the batch by event time', async () => {
+    const now = Date.UTC(2026, 0, 5);
+    const out = await normaliseEvents(
+      [
+        { userId: 'u', itemId: 'b', type: 'view', timestamp: '2026-01-02T00:00:00Z', id: 'x1' },
+        { userId: 'u', itemId: 'a', type: 'like', timestamp: Date.UTC(2026, 0, 1) },
+        { userId: 'u', itemId: 'c', type: 'rating', value: 3 },
+      ],
+      DEFAULT_EVENT_WEIGHTS,
+      null,
+      now,
+    );
+    expect(out.map((e) => e.itemId)).toEqual(['a', 'b', 'c']);
+    expect(out[1]).toMatchObject({
+      id: 'x1',
+      timestamp: Date.UTC(2026, 0, 2),
+      weight: 1,
+      categories: null,
+    });
+    expect(out[0]!.weight).toBe(4);
+    expect(out[2]).toMatchObject({ timestamp: now, weight: 3, value: 3 });
+    expect(out[2]!.id).toMatch(/^d-/);
+  });
+});
