@@ -6,7 +6,7 @@
  * process), so this writes Redis and the vector index only; the edge reads a version that has no
  * KV copy from Redis, its source of truth, and the next worker run writes KV again.
  *
- * Options: --dims N  --seed N  --model auto|als|ease  --no-tune  --no-vectors  --json
+ * Options: --dims N  --seed N  --model auto|als|ease  --ease-max-items N  --no-tune  --no-vectors  --json
  * Exit codes: 0 succeeded, 1 failed, 2 refused, 3 another run holds the lock.
  * Test hooks: EDGEREC_BATCH_PAUSE_BEFORE_FLIP_MS=n pauses n ms after the outputs are written and
  * verified, announcing it on stderr, so a test can kill the process right before the flip;
@@ -32,6 +32,7 @@ async function main(): Promise<number> {
       dims: { type: 'string' },
       seed: { type: 'string' },
       model: { type: 'string' },
+      'ease-max-items': { type: 'string' },
       'no-tune': { type: 'boolean', default: false },
       'no-vectors': { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
@@ -63,6 +64,9 @@ async function main(): Promise<number> {
       seed: int(values.seed, 42, 'seed'),
       tune: values['no-tune'] ? 'off' : 'auto',
       model,
+      ...(values['ease-max-items'] !== undefined
+        ? { easeMaxItems: int(values['ease-max-items'], 0, 'ease-max-items') }
+        : {}),
     },
     onProgress: (stage, done, total) => bar.update(stage, done, total),
     onStage: (stage) => {

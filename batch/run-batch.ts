@@ -15,6 +15,7 @@ import type { EventLog } from '../shared/ports/event-log';
 import type { ResultStore } from '../shared/ports/result-store';
 import type { VectorIndex } from '../shared/ports/vector-index';
 import type { VersionStore } from '../shared/ports/version-store';
+import { DEFAULT_TRAIN_CONFIG } from '../shared/training/index';
 import type { TrainAll, TrainConfig } from '../shared/training/types';
 import { newRunId } from './run-id';
 import { collectGarbage } from './stages/collect-garbage';
@@ -247,7 +248,7 @@ class BatchRun {
       const budget = limits.memoryBytes * limits.plannedShare;
       size.easeMaxItems = worker
         ? Math.min(options.train.easeMaxItems ?? Infinity, easeMaxItemsFor(size, budget))
-        : (options.train.easeMaxItems ?? 5000);
+        : (options.train.easeMaxItems ?? DEFAULT_TRAIN_CONFIG.easeMaxItems);
       const estimate = estimateMemory(size);
       const refusal = worker ? workerRefusal(size, limits) : null;
       if (refusal) throw new RunRefusedError(refusal);
