@@ -281,6 +281,16 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       stop,
     };
   } catch (error) {
+    // A worker process that died explains the failure better than the request that noticed it.
+    const wrangler = groups.find((g) => g.name === 'wrangler');
+    if (
+      wrangler &&
+      !wrangler.running() &&
+      error instanceof Error &&
+      !/exited/.test(error.message)
+    ) {
+      error.message += `\n${exitedMessage(wrangler)}`;
+    }
     await stop();
     throw error;
   }

@@ -40,6 +40,13 @@ export class DemoLoadError extends Error {
   }
 }
 
+/**
+ * Per-request limit. Generous for a request, but far below fetch's own 300 s header timeout: a
+ * status request that workerd left hanging while the batch trained is retried instead of awaited.
+ */
+const REQUEST_TIMEOUT_MS = 60_000;
+const STATUS_TIMEOUT_MS = 10_000;
+
 async function call<T>(
   apiUrl: string,
   method: string,
@@ -47,10 +54,12 @@ async function call<T>(
   key: string,
   body?: unknown,
   signal?: AbortSignal,
+  timeoutMs = REQUEST_TIMEOUT_MS,
 ): Promise<T> {
   signal?.throwIfAborted();
+  const timeout = AbortSignal.timeout(timeoutMs);
   const response = await fetch(new URL(path, apiUrl), {
-    ...(signal ? { signal } : {}),
+    signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
     method,
     headers: {
       authorization: `Bearer ${key}`,
@@ -111,22 +120,10 @@ export async function loadDemo(options: LoadDemoOptions): Promise<LoadDemoReport
   );
 
   started = performance.now();
-  const { runId } = await call<{ runId: string }>(
-    apiUrl,
-    'POST',
-    '/v1/admin/batch',
-    keys.admin,
-    {},
-    options.signal,
-  );
+  const batchTimeoutMs = options.batchTimeoutMs ?? 600_000;
+  const runId = await startBatchRun(apiUrl, keys.admin, batchTimeoutMs, log, options.signal);
   log(`demo: batch run ${runId} started`);
-  const batch = await waitForBatch(
-    apiUrl,
-    keys.admin,
-    runId,
-    options.batchTimeoutMs ?? 600_000,
-    options.signal,
-  );
+  const batch = await waitForBatch(apiUrl, keys.admin, runId, batchTimeoutMs, log, options.signal);
   const batchMs = performance.now() - started;
   log(
     `demo: batch run ${runId} ${batch.state} in ${(batchMs / 1000).toFixed(1)} s (version ${batch.version})`,
@@ -139,33 +136,93 @@ export async function loadDemo(options: LoadDemoOptions): Promise<LoadDemoReport
   };
 }
 
+/**
+ * `POST /v1/admin/batch` → run id. A 409 means another run holds the batch lock (a cron run, or
+ * one cut short by a stop, whose lock expires by itself): wait and ask again until the deadline.
+ */
+async function startBatchRun(
+  apiUrl: string,
+  adminKey: string,
+  timeoutMs: number,
+  log: (message: string) => void,
+  signal?: AbortSignal,
+): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  let told = false;
+  for (;;) {
+    try {
+      const answer = await call<{ runId: string }>(
+        apiUrl,
+        'POST',
+        '/v1/admin/batch',
+        adminKey,
+        {},
+        signal,
+      );
+      return answer.runId;
+    } catch (error) {
+      if (!(error instanceof DemoLoadError && error.status === 409) || Date.now() > deadline) {
+        throw error;
+      }
+      if (!told) log('demo: another batch run holds the lock; waiting for it to end');
+      told = true;
+      await new Promise((r) => setTimeout(r, 2_000));
+    }
+  }
+}
+
+/** A failure worth polling through: the network, or the API answering 5xx while the batch trains. */
+function isTransient(error: unknown): boolean {
+  if (error instanceof DemoLoadError) return error.status >= 500;
+  return error instanceof TypeError || (error as Error).name === 'TimeoutError';
+}
+
 /** Polls `GET /v1/admin/batch/{runId}` until the run ends; throws unless it succeeded. */
 export async function waitForBatch(
   apiUrl: string,
   adminKey: string,
   runId: string,
   timeoutMs: number,
+  log: (message: string) => void = () => {},
   signal?: AbortSignal,
 ): Promise<BatchRunReport> {
   const deadline = Date.now() + timeoutMs;
+  let lastState = 'unknown';
+  let told = false;
   for (;;) {
-    const report = await call<BatchRunReport>(
-      apiUrl,
-      'GET',
-      `/v1/admin/batch/${encodeURIComponent(runId)}`,
-      adminKey,
-      undefined,
-      signal,
-    );
-    if (report.state === 'succeeded') return report;
-    if (report.state === 'failed' || report.state === 'refused') {
-      throw new Error(`batch run ${runId} ${report.state}: ${report.error ?? 'no reason given'}`);
+    let report: BatchRunReport | null = null;
+    try {
+      report = await call<BatchRunReport>(
+        apiUrl,
+        'GET',
+        `/v1/admin/batch/${encodeURIComponent(runId)}`,
+        adminKey,
+        undefined,
+        signal,
+        STATUS_TIMEOUT_MS,
+      );
+    } catch (error) {
+      if (!isTransient(error)) throw error;
+      // Training is CPU-bound inside workerd; a status request may fail while it runs.
+      const cause = (error as { cause?: { message?: string } }).cause?.message;
+      if (!told)
+        log(
+          `demo: batch status not available yet (${cause ?? (error as Error).message}); polling on`,
+        );
+      told = true;
+    }
+    if (report) {
+      lastState = report.state;
+      if (report.state === 'succeeded') return report;
+      if (report.state === 'failed' || report.state === 'refused') {
+        throw new Error(`batch run ${runId} ${report.state}: ${report.error ?? 'no reason given'}`);
+      }
     }
     if (Date.now() > deadline) {
       throw new Error(
-        `batch run ${runId} still ${report.state} after ${Math.round(timeoutMs / 1000)} s`,
+        `batch run ${runId} still ${lastState} after ${Math.round(timeoutMs / 1000)} s`,
       );
     }
-    await new Promise((r) => setTimeout(r, 250));
+    await new Promise((r) => setTimeout(r, 500));
   }
 }

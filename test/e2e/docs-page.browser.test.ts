@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStack, type RunningStack } from '../../local/stack';
-import { DOCS_PAGE_PORTS, isolatedEnv } from './stack-env';
+import { allocateStackPorts, isolatedEnv } from './stack-env';
 
 const CHROMIUM = '/usr/bin/chromium';
 const hasChromium = existsSync(CHROMIUM);
@@ -41,7 +41,12 @@ describe.skipIf(!hasChromium)(`GET /docs in Chromium (needs ${CHROMIUM})`, () =>
 
   beforeAll(async () => {
     stateDir = mkdtempSync(join(tmpdir(), 'edgerec-docs-page-'));
-    stack = await startStack({ stateDir, ports: DOCS_PAGE_PORTS, demo: false, env: isolatedEnv() });
+    stack = await startStack({
+      stateDir,
+      ports: await allocateStackPorts(),
+      demo: false,
+      env: isolatedEnv(),
+    });
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: [

@@ -1,21 +1,26 @@
 /** Environment and ports for stacks the end-to-end tests start (apart from the test servers and `npm start`). */
-import type { StackPorts } from '../../local/stack';
+import { freeLoopbackPort } from '../../local/ports';
+import { DEFAULT_PORTS, type StackPorts } from '../../local/stack';
+import { TEST_PORTS } from '../setup/test-ports';
 
-/** The smoke test's ports: distinct from TEST_PORTS, from `npm start`'s defaults and from each other. */
-export const SMOKE_PORTS: StackPorts = {
-  api: 28787,
-  redis: 26390,
-  redisRest: 28079,
-  vectorRest: 28078,
-};
-
-/** The docs-page browser test's ports. */
-export const DOCS_PAGE_PORTS: StackPorts = {
-  api: 29787,
-  redis: 29390,
-  redisRest: 29079,
-  vectorRest: 29078,
-};
+/**
+ * Four loopback ports the kernel reports free, none of them a fixed port of the test servers or of
+ * `npm start` — so a test stack never collides with a developer's stack or another helper's run.
+ * Allocated once per test file, so that a restart in the same file reuses them.
+ */
+export async function allocateStackPorts(): Promise<StackPorts> {
+  const taken = new Set<number>([...Object.values(TEST_PORTS), ...Object.values(DEFAULT_PORTS)]);
+  const ports: number[] = [];
+  while (ports.length < 4) {
+    const port = await freeLoopbackPort();
+    if (!taken.has(port)) {
+      taken.add(port);
+      ports.push(port);
+    }
+  }
+  const [api, redis, redisRest, vectorRest] = ports as [number, number, number, number];
+  return { api, redis, redisRest, vectorRest };
+}
 
 /**
  * `process.env` without the settings a developer's shell may carry: a test stack always starts its
