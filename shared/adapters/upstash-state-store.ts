@@ -213,6 +213,14 @@ export class UpstashStateStore implements StateStore, EdgeResultReader {
     return parseJson<Item>(raw);
   }
 
+  async getItemAndVersion(itemId: string): Promise<{ item: Item | null; version: string | null }> {
+    const pipe = this.redis.pipeline();
+    pipe.get(redisKeys.item(itemId));
+    pipe.get(redisKeys.versionCurrent);
+    const [item, version] = await this.call('item and version', () => pipe.exec());
+    return { item: parseJson<Item>(item), version: typeof version === 'string' ? version : null };
+  }
+
   async putItem(item: Item, options: { fresh: boolean }): Promise<void> {
     const pipe = this.redis.multi();
     pipe.set(redisKeys.item(item.itemId), JSON.stringify(item));

@@ -24,6 +24,8 @@ export interface FactsContext {
   affinity: Readonly<Record<string, number>>;
   /** Records of items the batch has not seen (fresh items). */
   extraItems: ReadonlyMap<string, Item>;
+  /** Provisional vectors of those items, computed once per request (see `provisionalOf`). */
+  provisional: Map<string, Float32Array>;
   nowMs: number;
   hour: number;
   device: Device;
@@ -34,6 +36,16 @@ export function indexTopN(record: TopNRecord | null): Map<string, readonly [numb
   const out = new Map<string, readonly [number, number]>();
   record?.items.forEach(([itemId, score], rank) => out.set(itemId, [rank, score]));
   return out;
+}
+
+/** The provisional vector of a fresh item (its categories' centroid), cached for the request. */
+export function provisionalOf(ctx: FactsContext, item: Item): Float32Array {
+  let vector = ctx.provisional.get(item.itemId);
+  if (!vector) {
+    vector = provisionalVector(ctx.model!, item.categories);
+    ctx.provisional.set(item.itemId, vector);
+  }
+  return vector;
 }
 
 /** Categories of an item: the manifest's, else the fresh item's record, else none. */
@@ -59,7 +71,7 @@ export function candidateFacts(
   if (cached) baseScore = cached[1];
   else if (ctx.userVector !== null && model) {
     if (row !== undefined) baseScore = dotRow(model, ctx.userVector, row);
-    else if (extra) baseScore = dot(ctx.userVector, provisionalVector(model, extra.categories));
+    else if (extra) baseScore = dot(ctx.userVector, provisionalOf(ctx, extra));
   }
 
   const createdAt = facts?.createdAt ?? extra?.createdAt ?? null;

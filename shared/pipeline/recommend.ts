@@ -22,11 +22,12 @@ import {
   candidateFacts,
   categoriesOf,
   indexTopN,
+  provisionalOf,
   type FactsContext,
 } from './candidate-facts';
 import { featureContributions, type FeatureContribution } from './explain';
 import { isEligible, rankCandidates, type RankRules, type ScoredCandidate } from './rank';
-import { provisionalVector, type ServingModel } from './serving-model';
+import type { ServingModel } from './serving-model';
 import { hourOfDay } from './request-context';
 
 /** How many items each source may propose. */
@@ -140,6 +141,7 @@ export function scoreCandidates(input: RecommendInput): ScoredPool {
     itemItem: session.similarity,
     affinity: {},
     extraItems,
+    provisional: new Map(),
     nowMs: input.nowMs,
     hour: hourOfDay(input.nowMs),
     device: input.device,
@@ -194,7 +196,7 @@ export function scoreCandidates(input: RecommendInput): ScoredPool {
         : row !== undefined
           ? model.factors.subarray(row * model.dims, (row + 1) * model.dims)
           : extra
-            ? provisionalVector(model, extra.categories)
+            ? provisionalOf(ctx, extra)
             : null,
     };
   });

@@ -46,11 +46,15 @@ export async function createItem(
   fields: ItemFields,
   nowMs: number,
 ): Promise<ItemWritten> {
-  const existing = await deps.state.getItem(itemId);
+  const { item: existing, version } = await deps.state.getItemAndVersion(itemId);
   if (existing && !existing.deleted) {
     throw new ConflictError(`Item ${itemId} exists; use PUT /v1/items/${itemId} to replace it.`);
   }
-  return await writeItem(deps, record(itemId, fields, toTime(fields.createdAt, nowMs), nowMs));
+  return await writeItem(
+    deps,
+    record(itemId, fields, toTime(fields.createdAt, nowMs), nowMs),
+    version,
+  );
 }
 
 /** Creates or replaces an item (its creation time is kept unless given). */
@@ -60,9 +64,9 @@ export async function replaceItem(
   fields: ItemFields,
   nowMs: number,
 ): Promise<ItemWritten> {
-  const existing = await deps.state.getItem(itemId);
+  const { item: existing, version } = await deps.state.getItemAndVersion(itemId);
   const createdAt = toTime(fields.createdAt, existing?.createdAt ?? nowMs);
-  return await writeItem(deps, record(itemId, fields, createdAt, nowMs));
+  return await writeItem(deps, record(itemId, fields, createdAt, nowMs), version);
 }
 
 /** Marks an item deleted (kept as a tombstone so that serving can drop it everywhere). */
@@ -75,8 +79,7 @@ export async function deleteItem(deps: Deps, itemId: string, nowMs: number): Pro
   );
 }
 
-async function writeItem(deps: Deps, item: Item): Promise<ItemWritten> {
-  const version = await deps.state.currentVersion();
+async function writeItem(deps: Deps, item: Item, version: string | null): Promise<ItemWritten> {
   deps.models.observe(version);
   const model =
     version === null ? null : await deps.models.get(version, deps.results).catch(() => null);

@@ -5,7 +5,7 @@
  */
 import type { EdgeResultReader } from '../../../shared/adapters/kv-result-reader';
 import { buildServingModel, type ServingModel } from '../../../shared/pipeline/serving-model';
-import { applyScorer } from '../../../shared/training/apply-scorer';
+import { compileScorer } from '../../../shared/pipeline/compiled-scorer';
 
 /** Versions kept at once: the served one and the one before (rollback, or a flip in flight). */
 const KEEP = 2;
@@ -29,8 +29,7 @@ export class ModelCache {
       reader.readItemFactors(version),
     ]);
     if (manifest === null || factors === null) return null;
-    const scorer = manifest.scorer;
-    const model = buildServingModel(manifest, factors, (f) => applyScorer(scorer, f));
+    const model = buildServingModel(manifest, factors, compileScorer(manifest.scorer));
     this.models.set(version, model);
     while (this.models.size > KEEP) this.models.delete(this.models.keys().next().value!);
     return model;
