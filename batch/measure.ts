@@ -10,7 +10,7 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { generateDemo } from '../local/demo/generate';
@@ -152,6 +152,8 @@ async function main(): Promise<void> {
   });
   const dims = Number(values.dims);
   const batchArgs = ['--dims', String(dims), ...(values.tune === 'off' ? ['--no-tune'] : [])];
+  // Other processes on the machine slow every figure; the load average says how much.
+  const loadBefore = loadavg()[0];
   const stack = await startBatchStack(dims);
   const redis = createRedisClient(stack.redisRest);
   const results: Record<string, unknown> = {};
@@ -183,7 +185,18 @@ async function main(): Promise<void> {
     await stack.stop();
   }
   process.stdout.write(
-    `${JSON.stringify({ measuredAt: new Date().toISOString(), dims, tune: values.tune, cores: cpus().length, results }, null, 2)}\n`,
+    `${JSON.stringify(
+      {
+        measuredAt: new Date().toISOString(),
+        dims,
+        tune: values.tune,
+        cores: cpus().length,
+        loadAverage1m: { before: loadBefore, after: loadavg()[0] },
+        results,
+      },
+      null,
+      2,
+    )}\n`,
   );
 }
 
