@@ -47,4 +47,24 @@ describe('event normalisation', () => {
     expect(out[2]).toMatchObject({ timestamp: now, weight: 3, value: 3 });
     expect(out[2]!.id).toMatch(/^d-/);
   });
+
+  it('tags events with the receiving edge location unless they name their own', async () => {
+    const out = await normaliseEvents(
+      [
+        { userId: 'u', itemId: 'a', type: 'view', timestamp: 1 },
+        {
+          userId: 'u',
+          itemId: 'b',
+          type: 'view',
+          timestamp: 2,
+          context: { colo: 'FRA', device: 'mobile' },
+        },
+      ],
+      DEFAULT_EVENT_WEIGHTS,
+      null,
+      10,
+      'AMS',
+    );
+    expect(out.map((e) => e.context)).toEqual([{ colo: 'AMS' }, { colo: 'FRA', device: 'mobile' }]);
+  });
 });

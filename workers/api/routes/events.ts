@@ -16,7 +16,13 @@ export const eventRoutes = new Hono<AppEnv>().post(
   async (c) => {
     const deps = c.get('deps');
     const now = Date.now();
-    const result = await ingestEvents(deps, c.req.valid('json').events, now);
+    const colo = (c.req.raw.cf as { colo?: unknown } | undefined)?.colo;
+    const result = await ingestEvents(
+      deps,
+      c.req.valid('json').events,
+      now,
+      typeof colo === 'string' ? colo : undefined,
+    );
     if (result.users.size > 0) runAfterResponse(c, () => foldInUsers(deps, result, now));
     return c.json({ accepted: result.accepted, duplicates: result.duplicates }, 202);
   },

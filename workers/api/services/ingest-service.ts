@@ -47,6 +47,8 @@ export async function normaliseEvents(
   weights: Readonly<Record<string, number>>,
   model: ServingModel | null,
   nowMs: number,
+  /** The edge location that received the request; events without a `context.colo` get it. */
+  colo?: string,
 ): Promise<IngestEvent[]> {
   const events = await Promise.all(
     inputs.map(async (input): Promise<IngestEvent> => {
@@ -58,6 +60,10 @@ export async function normaliseEvents(
             : Date.parse(input.timestamp);
       const id = input.id ?? (await derivedEventId({ ...input, timestamp }));
       const row = model?.rowOf.get(input.itemId);
+      const context =
+        colo === undefined || input.context?.colo !== undefined
+          ? input.context
+          : { ...input.context, colo };
       return {
         id,
         userId: input.userId,
@@ -66,7 +72,7 @@ export async function normaliseEvents(
         ...(input.value === undefined ? {} : { value: input.value }),
         timestamp,
         ...(input.sessionId === undefined ? {} : { sessionId: input.sessionId }),
-        ...(input.context === undefined ? {} : { context: input.context }),
+        ...(context === undefined ? {} : { context }),
         weight: eventWeight(weights, input),
         categories: row === undefined ? null : (model!.manifest.items[row]?.categories ?? []),
       };
@@ -83,9 +89,16 @@ export async function ingestEvents(
   deps: Deps,
   inputs: readonly EventInput[],
   nowMs: number,
+  colo?: string,
 ): Promise<IngestResult> {
   const model = deps.models.peek(deps.models.lastVersion);
-  const events = await normaliseEvents(inputs, deps.config.EDGEREC_EVENT_WEIGHTS, model, nowMs);
+  const events = await normaliseEvents(
+    inputs,
+    deps.config.EDGEREC_EVENT_WEIGHTS,
+    model,
+    nowMs,
+    colo,
+  );
   const result = await deps.state.ingest(events, {
     trendingHalfLifeMs: deps.config.EDGEREC_TRENDING_HALF_LIFE_HOURS * 3600 * 1000,
     trendingCap: TRENDING_CAP,

@@ -95,8 +95,13 @@ export async function recommendFor(
       clock,
     ),
   ]);
-  if (kvOutcome) timings.add('kv', kvOutcome.ms);
-  timings.add('redis', redisOutcome.ms);
+  // Each store access feeds named sources; `desc` says which.
+  if (kvOutcome) timings.add('kv', kvOutcome.ms, 'topn');
+  timings.add(
+    'redis',
+    redisOutcome.ms,
+    realtime ? 'topn,session,trending,fresh' : 'topn,trending,fresh',
+  );
   for (const o of [kvOutcome, redisOutcome]) {
     const entry = o && degradedEntry(o);
     if (entry) degraded.push(entry);
@@ -139,7 +144,7 @@ export async function recommendFor(
       config.EDGEREC_SOURCE_BUDGET_MS,
       clock,
     );
-    timings.add('ann', outcome.ms);
+    timings.add('ann', outcome.ms, 'ann');
     const entry = degradedEntry(outcome);
     if (entry) degraded.push(entry);
     if (outcome.ok) ann = outcome.value;
