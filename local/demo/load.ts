@@ -72,6 +72,35 @@ async function call<T>(
   return (text === '' ? null : JSON.parse(text)) as T;
 }
 
+/** Delays before the retries of a write that failed transiently (5xx, 429, network, timeout). */
+const RETRY_DELAYS_MS = [500, 1_000, 2_000, 4_000, 8_000];
+
+/**
+ * `call` for the writes of the load, retried when the failure is transient — on a busy machine a
+ * store request inside the worker can time out. Retrying is safe: an item posted twice answers 409
+ * (counted as present) and an event posted twice is a duplicate by its id.
+ */
+async function callWithRetry<T>(
+  apiUrl: string,
+  method: string,
+  path: string,
+  key: string,
+  body: unknown,
+  signal: AbortSignal | undefined,
+): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await call<T>(apiUrl, method, path, key, body, signal);
+    } catch (error) {
+      const retryable =
+        isTransient(error) || (error instanceof DemoLoadError && error.status === 429);
+      const delay = RETRY_DELAYS_MS[attempt];
+      if (!retryable || delay === undefined || signal?.aborted) throw error;
+      await new Promise((r) => setTimeout(r, delay));
+    }
+  }
+}
+
 /** Loads `data` into the stack at `apiUrl` and waits for the batch run; throws on any failure. */
 export async function loadDemo(options: LoadDemoOptions): Promise<LoadDemoReport> {
   const { apiUrl, keys, data } = options;
@@ -84,7 +113,7 @@ export async function loadDemo(options: LoadDemoOptions): Promise<LoadDemoReport
     while (next < data.items.length) {
       const item = data.items[next++]!;
       try {
-        await call(apiUrl, 'POST', '/v1/items', keys.write, item, options.signal);
+        await callWithRetry(apiUrl, 'POST', '/v1/items', keys.write, item, options.signal);
       } catch (error) {
         // 409: the item exists from an earlier, interrupted load; the generator made the same one.
         if (!(error instanceof DemoLoadError && error.status === 409)) throw error;
@@ -103,7 +132,7 @@ export async function loadDemo(options: LoadDemoOptions): Promise<LoadDemoReport
   const events = { accepted: 0, duplicates: 0 };
   for (let i = 0; i < data.events.length; i += MAX_EVENTS_PER_REQUEST) {
     const batch = data.events.slice(i, i + MAX_EVENTS_PER_REQUEST);
-    const answer = await call<{ accepted: number; duplicates: number }>(
+    const answer = await callWithRetry<{ accepted: number; duplicates: number }>(
       apiUrl,
       'POST',
       '/v1/events',
