@@ -23,6 +23,8 @@ export interface AlsParams {
   iterations: number;
   /** CG steps per row per sweep (Takács et al. use 2–4). */
   cgSteps: number;
+  /** β of the missing-entry weights c0_i ∝ popularity_i^β (0: uniform, plain HKV). */
+  negativeExponent: number;
   seed: number;
 }
 
@@ -34,6 +36,7 @@ export const DEFAULT_ALS_PARAMS: AlsParams = {
   epsilon: 1,
   iterations: 15,
   cgSteps: 3,
+  negativeExponent: 0,
   seed: 42,
 };
 
@@ -75,46 +78,22 @@ export function trainAls(
   byItem: Csr,
   params: AlsParams,
   onProgress?: AlsProgress,
-  warmStart?: Pick<AlsModel, 'userFactors' | 'itemFactors'>,
 ): AlsModel {
   const { dims } = params;
-  let userFactors: Float32Array;
-  let itemFactors: Float32Array;
-  if (warmStart) {
-    // Continuation from a nearby solution (hyper-parameter search): CG warm starts are cheap.
-    userFactors = warmStart.userFactors.slice();
-    itemFactors = warmStart.itemFactors.slice();
-  } else {
-    const rng = createRng(params.seed);
-    userFactors = new Float32Array(byUser.rows * dims);
-    itemFactors = new Float32Array(byItem.rows * dims);
-    // Small random start (as in the `implicit` library): breaks the symmetry between dimensions.
-    const scale = 0.01;
-    for (let k = 0; k < userFactors.length; k++) userFactors[k] = scale * rng.normal();
-    for (let k = 0; k < itemFactors.length; k++) itemFactors[k] = scale * rng.normal();
-  }
+  const rng = createRng(params.seed);
+  const userFactors = new Float32Array(byUser.rows * dims);
+  const itemFactors = new Float32Array(byItem.rows * dims);
+  // Small random start (as in the `implicit` library): breaks the symmetry between dimensions.
+  const scale = 0.01;
+  for (let k = 0; k < userFactors.length; k++) userFactors[k] = scale * rng.normal();
+  for (let k = 0; k < itemFactors.length; k++) itemFactors[k] = scale * rng.normal();
   const cUser = confidenceMinusOne(byUser, params);
   const cItem = confidenceMinusOne(byItem, params);
+  const negative = negativeWeights(byItem, params.negativeExponent);
   const solver = new CgSolver(dims);
   for (let it = 0; it < params.iterations; it++) {
-    solver.sweep(
-      byUser,
-      cUser,
-      userFactors,
-      itemFactors,
-      byItem.rows,
-      params.lambda,
-      params.cgSteps,
-    );
-    solver.sweep(
-      byItem,
-      cItem,
-      itemFactors,
-      userFactors,
-      byUser.rows,
-      params.lambda,
-      params.cgSteps,
-    );
+    solver.sweep(byUser, cUser, userFactors, itemFactors, params, negative, null);
+    solver.sweep(byItem, cItem, itemFactors, userFactors, params, null, negative);
     onProgress?.(it + 1, params.iterations);
   }
   return {
@@ -127,9 +106,28 @@ export function trainAls(
 }
 
 /**
- * Solves, for every row u of `m`, (YᵀY + Yᵀ(C_u − I)Y + λI) x_u = YᵀC_u p_u by `steps` CG steps
- * from the current x_u (HKV 2008 eq. 4; the Yᵀ(C_u − I)Y term is never formed: Takács et al. 2011
- * multiply by it through the row's non-zeros only, O(n_u·d) per step instead of O(d³) per row).
+ * Confidence of the missing entries per item, c0_i ∝ popularity_i^β normalised to mean 1 (He et
+ * al. 2016, "Fast Matrix Factorization for Online Recommendation with Implicit Feedback": popular
+ * items that a user did not take are stronger negatives). β = 0 is plain HKV (null: all 1).
+ */
+export function negativeWeights(byItem: Csr, exponent: number): Float64Array | null {
+  if (exponent === 0 || byItem.rows === 0) return null;
+  const w = new Float64Array(byItem.rows);
+  let sum = 0;
+  for (let i = 0; i < byItem.rows; i++) {
+    w[i] = Math.pow(Math.max(1, byItem.indptr[i + 1]! - byItem.indptr[i]!), exponent);
+    sum += w[i]!;
+  }
+  const scale = byItem.rows / sum;
+  for (let i = 0; i < byItem.rows; i++) w[i] = w[i]! * scale;
+  return w;
+}
+
+/**
+ * Solves, for every row u of `m`, (YᵀC0Y + Yᵀ(C_u − C0)Y + λI) x_u = YᵀC_u p_u by a few CG steps
+ * from the current x_u (HKV 2008 eq. 4 with missing-entry weights C0, identity in HKV; the
+ * Yᵀ(C_u − C0)Y term is never formed: Takács et al. 2011 multiply by it through the row's
+ * non-zeros only, O(n_u·d) per step instead of O(d³) per row).
  */
 export class CgSolver {
   private readonly gram: Float64Array;
@@ -137,6 +135,7 @@ export class CgSolver {
   private readonly r: Float64Array;
   private readonly p: Float64Array;
   private readonly ap: Float64Array;
+  private readonly gx: Float64Array;
 
   constructor(readonly dims: number) {
     this.gram = new Float64Array(dims * dims);
@@ -144,21 +143,25 @@ export class CgSolver {
     this.r = new Float64Array(dims);
     this.p = new Float64Array(dims);
     this.ap = new Float64Array(dims);
+    this.gx = new Float64Array(dims);
   }
 
-  /** Updates every row of `target` against the fixed `fixed` factors (`fixedRows` × dims). */
+  /**
+   * Updates every row of `target` against `fixed`. Missing-entry weights are either per fixed
+   * row (`fixedWeights`, the user sweep: gram = Σ c0_i y_i y_iᵀ) or per target row
+   * (`targetWeights`, the item sweep: gram scaled by c0_i), or absent (all 1).
+   */
   sweep(
     m: Csr,
     cMinusOne: Float32Array,
     target: Float32Array,
     fixed: Float32Array,
-    fixedRows: number,
-    lambda: number,
-    steps: number,
+    params: Pick<AlsParams, 'lambda' | 'cgSteps'>,
+    fixedWeights: Float64Array | null,
+    targetWeights: Float64Array | null,
   ): void {
     const d = this.dims;
-    gramOf(fixed, fixedRows, d, this.gram);
-    for (let a = 0; a < d; a++) this.gram[a * d + a] = this.gram[a * d + a]! + lambda;
+    weightedGram(fixed, m.cols, d, fixedWeights, this.gram);
     for (let u = 0; u < m.rows; u++) {
       this.solveRow(
         m.indptr[u]!,
@@ -168,14 +171,17 @@ export class CgSolver {
         target,
         u * d,
         fixed,
-        steps,
+        params,
+        fixedWeights,
+        targetWeights ? targetWeights[u]! : 1,
       );
     }
   }
 
   /**
-   * CG on one row, with `gram` = YᵀY + λI precomputed. Entries `from..to` of (indices, cMinusOne)
-   * are the row's non-zeros; the row's factors start at `target[offset]` and are overwritten.
+   * CG on one row. A = s·gram + λI + Σ_e (c_e − c0_e) y_e y_eᵀ and b = Σ_e c_e y_e over the row's
+   * non-zeros e (`from..to` of `indices`/`cMinusOne`), where c_e − c0_e = cMinusOne[e] and c0_e
+   * is `fixedWeights[col]` or `s`. The row's factors start at `target[offset]` and are overwritten.
    */
   solveRow(
     from: number,
@@ -185,53 +191,45 @@ export class CgSolver {
     target: Float32Array,
     offset: number,
     fixed: Float32Array,
-    steps: number,
+    params: Pick<AlsParams, 'lambda' | 'cgSteps'>,
+    fixedWeights: Float64Array | null,
+    s: number,
   ): void {
     const d = this.dims;
-    const { gram, x, r, p, ap } = this;
+    const { x, r, p, ap, gx } = this;
+    const lambda = params.lambda;
     for (let a = 0; a < d; a++) x[a] = target[offset + a]!;
-    // r = b − A x, with b = Σ c_i y_i and A x = (YᵀY + λI) x + Σ (c_i − 1)(y_iᵀx) y_i.
-    for (let a = 0; a < d; a++) {
-      let s = 0;
-      const row = a * d;
-      for (let b = 0; b < d; b++) s += gram[row + b]! * x[b]!;
-      r[a] = -s;
-    }
+    // r = b − A x.
+    this.gramTimes(x, gx);
+    for (let a = 0; a < d; a++) r[a] = -(s * gx[a]! + lambda * x[a]!);
     for (let e = from; e < to; e++) {
-      const yo = indices[e]! * d;
+      const j = indices[e]!;
+      const yo = j * d;
       const cm1 = cMinusOne[e]!;
-      let yx = 0;
-      for (let a = 0; a < d; a++) yx += fixed[yo + a]! * x[a]!;
-      const coef = 1 + cm1 - cm1 * yx;
-      for (let a = 0; a < d; a++) r[a] = r[a]! + coef * fixed[yo + a]!;
+      const yx = dotRow(fixed, yo, x, d);
+      const c0 = fixedWeights ? fixedWeights[j]! : s;
+      addRow(r, c0 + cm1 - cm1 * yx, fixed, yo, d);
     }
     let rs = 0;
     for (let a = 0; a < d; a++) {
       p[a] = r[a]!;
       rs += r[a]! * r[a]!;
     }
-    for (let s = 0; s < steps && rs > 1e-20; s++) {
-      for (let a = 0; a < d; a++) {
-        let t = 0;
-        const row = a * d;
-        for (let b = 0; b < d; b++) t += gram[row + b]! * p[b]!;
-        ap[a] = t;
-      }
+    for (let step = 0; step < params.cgSteps && rs > 1e-20; step++) {
+      this.gramTimes(p, ap);
+      for (let a = 0; a < d; a++) ap[a] = s * ap[a]! + lambda * p[a]!;
       for (let e = from; e < to; e++) {
         const yo = indices[e]! * d;
-        let yp = 0;
-        for (let a = 0; a < d; a++) yp += fixed[yo + a]! * p[a]!;
-        const coef = cMinusOne[e]! * yp;
-        for (let a = 0; a < d; a++) ap[a] = ap[a]! + coef * fixed[yo + a]!;
+        addRow(ap, cMinusOne[e]! * dotRow(fixed, yo, p, d), fixed, yo, d);
       }
       let pap = 0;
       for (let a = 0; a < d; a++) pap += p[a]! * ap[a]!;
       if (!(pap > 0)) break;
-      const step = rs / pap;
+      const alpha = rs / pap;
       let rsNew = 0;
       for (let a = 0; a < d; a++) {
-        x[a] = x[a]! + step * p[a]!;
-        r[a] = r[a]! - step * ap[a]!;
+        x[a] = x[a]! + alpha * p[a]!;
+        r[a] = r[a]! - alpha * ap[a]!;
         rsNew += r[a]! * r[a]!;
       }
       const beta = rsNew / rs;
@@ -240,6 +238,64 @@ export class CgSolver {
     }
     for (let a = 0; a < d; a++) target[offset + a] = x[a]!;
   }
+
+  private gramTimes(v: Float64Array, out: Float64Array): void {
+    const d = this.dims;
+    for (let a = 0; a < d; a++) out[a] = dotRow(this.gram, a * d, v, d);
+  }
+}
+
+/** Σ_a m[o + a]·v[a] for a < d, four accumulators (V8 does not vectorise). */
+function dotRow(m: Float32Array | Float64Array, o: number, v: Float64Array, d: number): number {
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  let a = 0;
+  for (; a + 3 < d; a += 4) {
+    s0 += m[o + a]! * v[a]!;
+    s1 += m[o + a + 1]! * v[a + 1]!;
+    s2 += m[o + a + 2]! * v[a + 2]!;
+    s3 += m[o + a + 3]! * v[a + 3]!;
+  }
+  for (; a < d; a++) s0 += m[o + a]! * v[a]!;
+  return s0 + s1 + s2 + s3;
+}
+
+/** out[a] += f·m[o + a] for a < d. */
+function addRow(out: Float64Array, f: number, m: Float32Array, o: number, d: number): void {
+  let a = 0;
+  for (; a + 3 < d; a += 4) {
+    out[a] = out[a]! + f * m[o + a]!;
+    out[a + 1] = out[a + 1]! + f * m[o + a + 1]!;
+    out[a + 2] = out[a + 2]! + f * m[o + a + 2]!;
+    out[a + 3] = out[a + 3]! + f * m[o + a + 3]!;
+  }
+  for (; a < d; a++) out[a] = out[a]! + f * m[o + a]!;
+}
+
+/** Σ_j w_j f_j f_jᵀ over the rows of `f` (w = 1 when `weights` is null). */
+export function weightedGram(
+  f: Float32Array,
+  rows: number,
+  dims: number,
+  weights: Float64Array | null,
+  out: Float64Array,
+): Float64Array {
+  if (!weights) return gramOf(f, rows, dims, out);
+  out.fill(0);
+  for (let r = 0; r < rows; r++) {
+    const o = r * dims;
+    const w = weights[r]!;
+    for (let a = 0; a < dims; a++) {
+      const fa = w * f[o + a]!;
+      if (fa === 0) continue;
+      const row = a * dims;
+      for (let b = a; b < dims; b++) out[row + b] = out[row + b]! + fa * f[o + b]!;
+    }
+  }
+  for (let a = 0; a < dims; a++) for (let b = 0; b < a; b++) out[a * dims + b] = out[b * dims + a]!;
+  return out;
 }
 
 /**

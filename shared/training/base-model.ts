@@ -51,3 +51,17 @@ export function maskSeen(byUser: Csr, user: number, out: Float64Array): void {
   for (let e = byUser.indptr[user]!; e < byUser.indptr[user + 1]!; e++)
     out[byUser.indices[e]!] = -Infinity;
 }
+
+/** w·a + (1 − w)·b: a linear blend of two models on the same items (e.g. 'ease+als'). */
+export function blendModel(name: string, a: BaseModel, b: BaseModel, w: number): BaseModel {
+  const tmp = new Float64Array(a.items);
+  return {
+    name,
+    items: a.items,
+    scoreUser(user, out) {
+      a.scoreUser(user, out);
+      b.scoreUser(user, tmp);
+      for (let j = 0; j < out.length; j++) out[j] = w * out[j]! + (1 - w) * tmp[j]!;
+    },
+  };
+}

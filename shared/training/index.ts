@@ -6,7 +6,7 @@
  */
 import type { RankingMetrics, ScoredItem } from '../domain/artefacts';
 import { DEFAULT_ALS_PARAMS, trainAls, type AlsParams, type ConfidenceScaling } from './als';
-import { constantModel, factorModel, maskSeen, type BaseModel } from './base-model';
+import { blendModel, constantModel, factorModel, maskSeen, type BaseModel } from './base-model';
 import { gramOf } from './dense';
 import { DEFAULT_EASE_PARAMS, easeModel, trainEase } from './ease';
 import { evaluateBaseModel, relevantSets } from './evaluate-model';
@@ -57,8 +57,10 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
 export const VALIDATION_FRACTION = 0.2;
 /** Largest number of validation users whose candidate lists train the scorer (memory, time). */
 const MAX_SCORER_USERS = 5000;
-const ALS_SEARCH = { maxTrials: 9, warmIterations: 5 };
+const ALS_SEARCH_TRIALS = 8;
 const EASE_SEARCH_TRIALS = 3;
+/** EASE weights of the EASE + ALS blends tried on the validation slice. */
+const BLEND_WEIGHTS = [0.3, 0.5, 0.7];
 const SCALING_CODES: ConfidenceScaling[] = ['linear', 'log', 'binary'];
 
 /** Starting ALS parameters: defaults overridden by `config.hyperParameters` (als_* keys). */
@@ -123,7 +125,7 @@ export const trainAll: TrainAll = (data, items, config, onProgress) => {
     fitByItem,
     relevant,
     als,
-    config.tune === 'auto' ? ALS_SEARCH : { maxTrials: 1, warmIterations: 0 },
+    { maxTrials: config.tune === 'auto' ? ALS_SEARCH_TRIALS : 1, iterations: als.iterations },
     trialLog('tune-als'),
   );
   als = { ...alsSearch.params, iterations: als.iterations };
@@ -139,7 +141,8 @@ export const trainAll: TrainAll = (data, items, config, onProgress) => {
   ).ndcg;
   hp.validation_ndcg_popularity = popNdcg;
 
-  let chosen: 'als' | 'ease' | 'popularity' = 'als';
+  let chosen: 'als' | 'ease' | 'ease+als' | 'popularity' = 'als';
+  let easeWeight = 0;
   let bestNdcg = alsSearch.ndcg;
   let fitModel: BaseModel = factorModel(
     'als',
@@ -168,11 +171,30 @@ export const trainAll: TrainAll = (data, items, config, onProgress) => {
     easeLambda = search.params.lambda;
     hp.validation_ndcg_ease = search.ndcg;
     hp.ease_trials = search.trials.length;
+    const fitEase = easeModel(search.model, fitByUser, easeBinary);
+    const alsFit = fitModel;
     if (config.model === 'ease' || search.ndcg > bestNdcg) {
       chosen = 'ease';
       bestNdcg = search.ndcg;
-      fitModel = easeModel(search.model, fitByUser, easeBinary);
+      easeWeight = 1;
+      fitModel = fitEase;
       fitNeighbours = matrixRowNeighbours(search.model, nItems, config.neighbours);
+    }
+    if (config.model === 'auto') {
+      // EASE (full rank, item–item) and ALS (low rank) err differently; a blend of their raw
+      // scores (both estimate the same 0/1 preference) is tried at a few weights.
+      for (const w of BLEND_WEIGHTS) {
+        const blend = blendModel('ease+als', fitEase, alsFit, w);
+        const ndcg = evaluateBaseModel(blend, fitByUser, relevant, 10).ndcg;
+        hp[`validation_ndcg_blend_${w}`] = ndcg;
+        if (ndcg > bestNdcg) {
+          chosen = 'ease+als';
+          bestNdcg = ndcg;
+          easeWeight = w;
+          fitModel = blend;
+          fitNeighbours = matrixRowNeighbours(search.model, nItems, config.neighbours);
+        }
+      }
     }
   } else if (config.model === 'ease') {
     hp.ease_skipped = `items ${nItems} > easeMaxItems ${config.easeMaxItems}`;
@@ -229,10 +251,11 @@ export const trainAll: TrainAll = (data, items, config, onProgress) => {
     als.dims,
     config.neighbours,
   );
-  if (chosen === 'ease') {
+  if (chosen === 'ease' || chosen === 'ease+als') {
     progress('ease', 0, 1);
     const b = trainEase(byUser, { lambda: easeLambda, binary: easeBinary });
-    base = easeModel(b, byUser, easeBinary);
+    const ease = easeModel(b, byUser, easeBinary);
+    base = chosen === 'ease' ? ease : blendModel(chosen, ease, base, easeWeight);
     neighbours = matrixRowNeighbours(b, nItems, config.neighbours);
     progress('ease', 1, 1);
     lap('ease');
@@ -249,7 +272,13 @@ export const trainAll: TrainAll = (data, items, config, onProgress) => {
     als_iterations: als.iterations,
     als_cg_steps: als.cgSteps,
   });
-  if (easeAllowed) Object.assign(hp, { ease_lambda: easeLambda, ease_binary: easeBinary ? 1 : 0 });
+  if (easeAllowed) {
+    Object.assign(hp, {
+      ease_lambda: easeLambda,
+      ease_binary: easeBinary ? 1 : 0,
+      ease_weight: easeWeight,
+    });
+  }
 
   const scores = new Float64Array(nItems);
   const idx = new Int32Array(config.topN);

@@ -26,8 +26,8 @@ export interface SearchResult<P, M> {
 export interface AlsSearchOptions {
   /** Most model fits (including the starting point). */
   maxTrials: number;
-  /** Sweeps of a fit started from the current best factors (continuation). */
-  warmIterations: number;
+  /** Sweeps per trial fit (the final fit uses the same, so the chosen trial is the model). */
+  iterations: number;
 }
 
 const SCALING_NEIGHBOURS: Record<ConfidenceScaling, ConfidenceScaling[]> = {
@@ -38,7 +38,9 @@ const SCALING_NEIGHBOURS: Record<ConfidenceScaling, ConfidenceScaling[]> = {
 
 /**
  * Coordinate search over ALS (λ, α, confidence scaling) from `start`; dims and the seed stay as
- * given. Each neighbour is fitted from the current best factors for `warmIterations` sweeps.
+ * given. Moves: λ or α times or divided by 2, both together (the good region is a ridge of
+ * roughly constant λ/α), and the neighbouring confidence scalings. Every trial is a cold fit
+ * with the same seed, so a setting scores the same whichever path reached it.
  */
 export function searchAls(
   fitByUser: Csr,
@@ -51,26 +53,15 @@ export function searchAls(
   const key = (p: AlsParams) => `${p.scaling}/${p.alpha}/${p.lambda}`;
   const trials: Trial[] = [];
   const seen = new Set<string>();
-  const fit = (p: AlsParams, warm?: AlsModel) => {
-    const model = warm
-      ? trainAls(
-          fitByUser,
-          fitByItem,
-          { ...p, iterations: options.warmIterations },
-          undefined,
-          warm,
-        )
-      : trainAls(fitByUser, fitByItem, p);
+  const fit = (p: AlsParams) => {
+    const model = trainAls(fitByUser, fitByItem, { ...p, iterations: options.iterations });
     const ndcg = evaluateBaseModel(
       factorModel('als', model.userFactors, model.itemFactors, p.dims, fitByUser.cols),
       fitByUser,
       relevant,
       10,
     ).ndcg;
-    const trial: Trial = {
-      params: { scaling: p.scaling, alpha: p.alpha, lambda: p.lambda },
-      ndcg,
-    };
+    const trial: Trial = { params: { scaling: p.scaling, alpha: p.alpha, lambda: p.lambda }, ndcg };
     trials.push(trial);
     seen.add(key(p));
     onTrial?.(trial, trials.length, options.maxTrials);
@@ -86,12 +77,14 @@ export function searchAls(
       { ...p, lambda: p.lambda / 2 },
       { ...p, alpha: p.alpha * 2 },
       { ...p, alpha: p.alpha / 2 },
+      { ...p, alpha: p.alpha * 2, lambda: p.lambda * 2 },
+      { ...p, alpha: p.alpha / 2, lambda: p.lambda / 2 },
       ...SCALING_NEIGHBOURS[p.scaling].map((scaling) => ({ ...p, scaling })),
     ];
     let roundBest = best;
     for (const c of candidates) {
       if (seen.has(key(c)) || trials.length >= options.maxTrials) continue;
-      const r = fit(c, best.model);
+      const r = fit(c);
       if (r.ndcg > roundBest.ndcg) roundBest = { params: c, ...r };
     }
     if (roundBest !== best) {
@@ -102,10 +95,13 @@ export function searchAls(
   return { params: best.params, model: best.model, ndcg: best.ndcg, trials };
 }
 
+/** Memory allowed for keeping the best B while another is fitted (two n² Float64 matrices). */
+const EASE_KEEP_BEST_BYTES = 64 * 1024 * 1024;
+
 /**
  * Search over EASE's λ on a multiplicative grid (×2 / ÷2 from `startLambda`, following the
- * improving direction), each trial one dense inverse. At most one B matrix is alive at a time
- * (the Worker's memory budget): the winner is refitted if a later trial replaced it.
+ * improving direction), each trial one dense inverse. When two B matrices would not fit the
+ * Worker's budget, only one is alive at a time and the winner is refitted at the end.
  */
 export function searchEase(
   fitByUser: Csr,
@@ -115,37 +111,28 @@ export function searchEase(
   maxTrials: number,
   onTrial?: (trial: Trial, done: number, total: number) => void,
 ): SearchResult<{ lambda: number; binary: boolean }, Float64Array> {
+  const n = fitByUser.cols;
+  const keepBest = 16 * n * n <= EASE_KEEP_BEST_BYTES;
   const trials: Trial[] = [];
-  let last: { lambda: number; b: Float64Array } | null = null;
-  const fit = (lambda: number): number => {
-    last = null;
+  let best: { lambda: number; ndcg: number; b: Float64Array | null } | null = null;
+  const fit = (lambda: number): boolean => {
     const b = trainEase(fitByUser, { lambda, binary });
-    last = { lambda, b };
     const ndcg = evaluateBaseModel(easeModel(b, fitByUser, binary), fitByUser, relevant, 10).ndcg;
     const trial: Trial = { params: { lambda }, ndcg };
     trials.push(trial);
     onTrial?.(trial, trials.length, maxTrials);
-    return ndcg;
+    if (best !== null && ndcg <= best.ndcg) return false;
+    best = { lambda, ndcg, b: keepBest || trials.length === maxTrials ? b : null };
+    return true;
   };
-  let best = { lambda: startLambda, ndcg: fit(startLambda) };
-  if (maxTrials > 1) {
-    // Try upwards first; go downwards only if upwards did not help.
-    for (const factor of [2, 0.5]) {
-      let improved = false;
-      while (trials.length < maxTrials) {
-        const lambda = best.lambda * factor;
-        const ndcg = fit(lambda);
-        if (ndcg <= best.ndcg) break;
-        best = { lambda, ndcg };
-        improved = true;
-      }
-      if (improved) break;
-    }
+  fit(startLambda);
+  // Upwards first; downwards only if upwards did not help.
+  for (const factor of [2, 0.5]) {
+    let improved = false;
+    while (trials.length < maxTrials && fit(best!.lambda * factor)) improved = true;
+    if (improved) break;
   }
-  const kept = last as { lambda: number; b: Float64Array } | null;
-  const model =
-    kept !== null && kept.lambda === best.lambda
-      ? kept.b
-      : ((last = null), trainEase(fitByUser, { lambda: best.lambda, binary }));
-  return { params: { lambda: best.lambda, binary }, model, ndcg: best.ndcg, trials };
+  const winner = best! as { lambda: number; ndcg: number; b: Float64Array | null };
+  const model = winner.b ?? trainEase(fitByUser, { lambda: winner.lambda, binary });
+  return { params: { lambda: winner.lambda, binary }, model, ndcg: winner.ndcg, trials };
 }
