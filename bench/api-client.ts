@@ -32,6 +32,14 @@ export interface ItemInput {
   createdAt?: number;
 }
 
+/** Training settings of one batch run (the body of `POST /v1/admin/batch`). */
+export interface BatchSettings {
+  dims?: number;
+  seed?: number;
+  tune?: 'auto' | 'off';
+  model?: 'auto' | 'als' | 'ease';
+}
+
 /** A non-2xx answer, with the problem+json body when there is one. */
 export class ApiError extends Error {
   constructor(
@@ -91,9 +99,9 @@ export class BenchApi {
     await this.call('POST', '/v1/items', this.keys.write, item);
   }
 
-  /** `POST /v1/admin/batch` → the run id. */
-  async startBatch(): Promise<string> {
-    const r = await this.call('POST', '/v1/admin/batch', this.keys.admin);
+  /** `POST /v1/admin/batch` (optional training settings of this run) → the run id. */
+  async startBatch(settings: BatchSettings = {}): Promise<string> {
+    const r = await this.call('POST', '/v1/admin/batch', this.keys.admin, settings);
     const runId = (r.json as { runId?: unknown }).runId;
     if (typeof runId !== 'string')
       throw new Error(`POST /v1/admin/batch returned no runId: ${JSON.stringify(r.json)}`);
@@ -113,12 +121,23 @@ export class BenchApi {
   /** Starts a batch run and polls it until it ends; throws unless it succeeded. */
   async runBatch(
     timeoutMs: number,
+    settings: BatchSettings = {},
     pollMs = 500,
   ): Promise<{ report: BatchRunReport; wallMs: number }> {
     const started = performance.now();
-    const runId = await this.startBatch();
+    const runId = await this.startBatch(settings);
+    let failures = 0;
     for (;;) {
-      const report = await this.batchRun(runId);
+      let report: BatchRunReport;
+      try {
+        report = await this.batchRun(runId);
+        failures = 0;
+      } catch (error) {
+        // A dropped connection while the batch keeps the isolate busy is retried a few times.
+        if (error instanceof ApiError || ++failures > 5) throw error;
+        await new Promise((r) => setTimeout(r, 2000));
+        continue;
+      }
       if (report.state === 'succeeded') return { report, wallMs: performance.now() - started };
       if (report.state === 'failed' || report.state === 'refused') {
         throw new Error(`batch run ${runId} ${report.state}: ${report.error ?? 'no error given'}`);

@@ -6,7 +6,7 @@
  * `POST /v1/events` returns the next recommendation reflects the event.
  */
 import { cpSync, existsSync, rmSync } from 'node:fs';
-import type { BenchApi } from './api-client';
+import type { BatchSettings, BenchApi } from './api-client';
 import { importRatings, type ImportReport } from './importer';
 import { scoreNextItems, relativeChange, type NextItemScores } from './ranking-metrics';
 import { temporalSplit, type Rating } from './ratings';
@@ -23,6 +23,8 @@ export interface FreshnessOptions {
   reflectSamples: number;
   reflectTimeoutMs: number;
   batchTimeoutMs: number;
+  /** Training settings of the batch run. */
+  batch: BatchSettings;
   /** Where the imported state is kept between the two replays. */
   snapshotDir: string;
   /** The state folder the stacks run on (restored from the snapshot before each replay). */
@@ -79,7 +81,7 @@ export async function measureFreshness(
     { stateDir: options.stateDir, realtime: 'on' },
     async (stack) => {
       const report = await importRatings(stack.api, head, { prefix: 'f' });
-      const batch = await stack.api.runBatch(options.batchTimeoutMs);
+      const batch = await stack.api.runBatch(options.batchTimeoutMs, options.batch);
       return { report, batch };
     },
   );
@@ -93,7 +95,7 @@ export async function measureFreshness(
       const reimported = !(await servesVersion(stack.api, prepared.batch.report.version));
       if (reimported) {
         await importRatings(stack.api, head, { prefix: 'f' });
-        await stack.api.runBatch(options.batchTimeoutMs);
+        await stack.api.runBatch(options.batchTimeoutMs, options.batch);
       }
       const replay = await replayEvents(stack.api, replayed, options.k);
       const users = [...new Set(replayed.map((r) => r.userId))];

@@ -50,14 +50,19 @@ export async function evaluateOffline(
   train: string,
   test: string,
   timeoutMs: number,
+  extraArgs: readonly string[] = [],
 ): Promise<OfflineResult | { skipped: string }> {
   if (!scriptExists(EVALUATE)) return { skipped: `${EVALUATE} not found` };
   const dir = mkdtempSync(join(tmpdir(), 'edgerec-bench-eval-'));
   try {
     const out = join(dir, 'evaluate.json');
-    const run = await runTsx(EVALUATE, ['--train', train, '--test', test, '--json', out], {
-      timeoutMs,
-    });
+    const run = await runTsx(
+      EVALUATE,
+      ['--train', train, '--test', test, '--json', out, ...extraArgs],
+      {
+        timeoutMs,
+      },
+    );
     if (run.code !== 0) {
       throw new Error(
         `npm run evaluate exited with ${run.code}:\n${tail(run.stderr || run.stdout)}`,

@@ -5,7 +5,7 @@
  */
 import type { RankingMetrics } from '../shared/domain/artefacts';
 import type { BatchRunReport } from '../shared/domain/batch';
-import type { BenchApi } from './api-client';
+import type { BatchSettings, BenchApi } from './api-client';
 import type { RatingsDataset } from './datasets';
 import { importItems, importRatings, type ImportReport } from './importer';
 import { mapConcurrent } from './pool';
@@ -20,6 +20,8 @@ export interface QualityOptions {
   /** Parallel `GET .../recommendations` while scoring. */
   concurrency: number;
   batchTimeoutMs: number;
+  /** Training settings of the batch run (quick runs switch tuning off). */
+  batch: BatchSettings;
   /** Progress lines. */
   log?: (line: string) => void;
 }
@@ -67,7 +69,7 @@ export async function measureServedQuality(
   log(
     `  events: ${eventsImport.events} imported in ${Math.round(eventsImport.ms)} ms (${eventsImport.splits} requests split after a 5xx)`,
   );
-  const { report, wallMs } = await api.runBatch(options.batchTimeoutMs);
+  const { report, wallMs } = await api.runBatch(options.batchTimeoutMs, options.batch);
   log(`  batch: version ${report.version} in ${Math.round(wallMs)} ms`);
 
   const truth = relevantByUser(data.test);

@@ -6,6 +6,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import type { BatchSettings } from './api-client';
 import { REPO_ROOT } from './child-process';
 import { componentSpecs, runComponent, type ComponentResult } from './components';
 import { toFigureTree, type BenchResults, type RunResult, type SectionError } from './results';
@@ -95,6 +96,8 @@ async function main(): Promise<number> {
     writeFileSync(files.train, formatRatings(data.quality.train));
     writeFileSync(files.test, formatRatings(data.quality.test));
   }
+  // Quick runs train with the default hyper-parameters (no tuning search), served and offline alike.
+  const batchSettings: BatchSettings = options.quick ? { tune: 'off' } : {};
   const ports = await allocatePorts();
   const launch = stackLauncher(ports, log);
   const has = (s: Parameters<BenchOptions['sections']['has']>[0]) => options.sections.has(s);
@@ -102,6 +105,7 @@ async function main(): Promise<number> {
     name: string,
     run: number,
     fn: () => Promise<T>,
+    diagnostics?: () => string[],
   ): Promise<T | undefined> => {
     const started = performance.now();
     log(`[run ${run}] ${name}…`);
@@ -110,9 +114,12 @@ async function main(): Promise<number> {
       log(`[run ${run}] ${name} done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
       return value;
     } catch (error) {
-      const message = (error as Error).stack ?? String(error);
-      log(`[run ${run}] ${name} FAILED: ${message}`);
-      errors.push({ section: name, run, message: (error as Error).message });
+      const tail = diagnostics?.().slice(-15).join('\n');
+      const message = `${(error as Error).message}${tail ? `\n--- last worker output ---\n${tail}` : ''}`;
+      log(
+        `[run ${run}] ${name} FAILED: ${(error as Error).stack ?? String(error)}${tail ? `\n--- last worker output ---\n${tail}` : ''}`,
+      );
+      errors.push({ section: name, run, message });
       return undefined;
     }
   };
@@ -127,27 +134,37 @@ async function main(): Promise<number> {
             { stateDir: join(work, `quality-${run}`), realtime: 'on' },
             async (stack) => {
               if (has('quality') || has('latency')) {
-                result.quality = await section('quality', run, () =>
-                  measureServedQuality(stack.api, data.quality, {
-                    k: K,
-                    withItems: true,
-                    concurrency: 8,
-                    batchTimeoutMs: BATCH_TIMEOUT_MS,
-                  }),
+                result.quality = await section(
+                  'quality',
+                  run,
+                  () =>
+                    measureServedQuality(stack.api, data.quality, {
+                      k: K,
+                      withItems: true,
+                      concurrency: 8,
+                      batchTimeoutMs: BATCH_TIMEOUT_MS,
+                      batch: batchSettings,
+                      log,
+                    }),
+                  stack.recentOutput,
                 );
               }
               if (has('latency') && result.quality) {
                 const knownUsers = [...new Set(data.quality.test.map((r) => r.userId))];
-                result.latency = await section('latency', run, () =>
-                  measureLatency(stack.api, stack.keys, {
-                    concurrencies: options.concurrencies,
-                    durationSec: options.durationSec,
-                    warmupSec: options.quick ? 0 : 1,
-                    k: K,
-                    knownUsers,
-                    itemIds: [...new Set(data.quality.train.map((r) => r.itemId))],
-                    annUsers: options.quick ? 50 : 300,
-                  }),
+                result.latency = await section(
+                  'latency',
+                  run,
+                  () =>
+                    measureLatency(stack.api, stack.keys, {
+                      concurrencies: options.concurrencies,
+                      durationSec: options.durationSec,
+                      warmupSec: options.quick ? 0 : 1,
+                      k: K,
+                      knownUsers,
+                      itemIds: [...new Set(data.quality.train.map((r) => r.itemId))],
+                      annUsers: options.quick ? 50 : 300,
+                    }),
+                  stack.recentOutput,
                 );
               }
             },
@@ -157,7 +174,12 @@ async function main(): Promise<number> {
       }
       if (has('quality')) {
         result.offline = await section('offline evaluation', run, () =>
-          evaluateOffline(files.train, files.test, 30 * 60 * 1000),
+          evaluateOffline(
+            files.train,
+            files.test,
+            30 * 60 * 1000,
+            options.quick ? ['--tune', 'off'] : [],
+          ),
         );
         if (result.quality && result.offline && 'ndcg' in result.offline) {
           const gap = (a: number, b: number) => (b === 0 ? 0 : (a - b) / b);
@@ -179,6 +201,7 @@ async function main(): Promise<number> {
                   withItems: false,
                   concurrency: 8,
                   batchTimeoutMs: BATCH_TIMEOUT_MS,
+                  batch: batchSettings,
                   log,
                 }),
             ),
@@ -195,6 +218,7 @@ async function main(): Promise<number> {
             reflectSamples: options.quick ? 10 : 50,
             reflectTimeoutMs: 10_000,
             batchTimeoutMs: BATCH_TIMEOUT_MS,
+            batch: batchSettings,
             snapshotDir: join(work, 'freshness-snapshot'),
             stateDir: join(work, 'freshness'),
             log,
@@ -282,7 +306,7 @@ async function main(): Promise<number> {
 
 const onSignal = (signal: NodeJS.Signals) => {
   console.error(`${signal}: stopping the stacks…`);
-  void stopAllStacks().finally(() => process.exit(130));
+  void stopAllStacks(true).finally(() => process.exit(130));
 };
 process.once('SIGINT', onSignal);
 process.once('SIGTERM', onSignal);

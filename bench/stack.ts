@@ -15,6 +15,8 @@ export interface BenchStack {
   keys: BenchKeys;
   stateDir: string;
   startupMs: number;
+  /** The last lines wrangler and the workers printed (for the error report of a failed run). */
+  recentOutput(): string[];
   stop(): Promise<void>;
 }
 
@@ -27,8 +29,15 @@ export type StackLauncher = (options: {
 /** Stop functions of the stacks started and not yet stopped (for Ctrl-C). */
 const running = new Set<() => Promise<void>>();
 
-/** Stops every stack this process started and has not stopped yet. */
-export async function stopAllStacks(): Promise<void> {
+/** Set once the process is shutting down: no new stack may start after that. */
+let shuttingDown = false;
+
+/**
+ * Stops every stack this process started and has not stopped yet; with `shutdown`, also refuses
+ * every later start (a Ctrl-C must not be followed by the next measurement's stack).
+ */
+export async function stopAllStacks(shutdown = false): Promise<void> {
+  if (shutdown) shuttingDown = true;
   await Promise.allSettled([...running].map((stop) => stop()));
 }
 
@@ -55,11 +64,13 @@ export const BENCH_RATE_LIMIT_PER_MINUTE = 1_000_000_000;
  */
 export function stackLauncher(ports: StackPorts, log: (line: string) => void): StackLauncher {
   return async ({ stateDir, realtime }) => {
+    if (shuttingDown) throw new Error('the benchmark is shutting down');
     const env: Record<string, string | undefined> = { ...process.env };
     // Settings from the caller's shell must not leak into a measurement that states its own.
     for (const name of Object.keys(env)) if (name.startsWith('EDGEREC_')) delete env[name];
     // Empty stores: always the stack's own redis-server, never a shared one named by REDIS_URL.
     delete env.REDIS_URL;
+    const output: string[] = [];
     const stack = await startStack({
       stateDir,
       ports,
@@ -70,6 +81,10 @@ export function stackLauncher(ports: StackPorts, log: (line: string) => void): S
         EDGEREC_RATE_LIMIT_PER_MINUTE: String(BENCH_RATE_LIMIT_PER_MINUTE),
       },
       log: (m) => log(`  stack: ${m}`),
+      onWorkerOutput: (line) => {
+        output.push(line);
+        if (output.length > 400) output.splice(0, output.length - 200);
+      },
     });
     log(
       `  stack: ready in ${Math.round(stack.startupMs)} ms (real-time ${realtime}, state ${stateDir})`,
@@ -90,6 +105,7 @@ export function stackLauncher(ports: StackPorts, log: (line: string) => void): S
       keys,
       stateDir: stack.stateDir,
       startupMs: stack.startupMs,
+      recentOutput: () => output.slice(-40),
       stop,
     };
   };
@@ -104,6 +120,11 @@ export async function withStack<T>(
   const stack = await launch(options);
   try {
     return await fn(stack);
+  } catch (error) {
+    // What the workers printed last usually says why (an exception, a reload, a refused run).
+    const tail = stack.recentOutput().slice(-15).join('\n');
+    if (error instanceof Error && tail) error.message += `\n--- last worker output ---\n${tail}`;
+    throw error;
   } finally {
     await stack.stop();
   }
