@@ -1,6 +1,7 @@
 /** The `RateLimiter` port over @upstash/ratelimit (sliding window, state in Redis). */
 import { Ratelimit } from '@upstash/ratelimit';
 import { Redis } from '@upstash/redis/cloudflare';
+import { hexDigest } from '../digest';
 import { StoreError } from '../errors';
 import { redisKeys } from '../keys';
 import type { RateLimitDecision, RateLimiter } from '../ports/rate-limiter';
@@ -67,7 +68,7 @@ function withPlainScriptShebang(redis: Redis): Redis {
         }
       }
       const rewritten = script.replace(/^#!lua flags=[^\n]*/, '#!lua');
-      hashes.set(await sha1(script), await sha1(rewritten));
+      hashes.set(await hexDigest('SHA-1', script), await hexDigest('SHA-1', rewritten));
       return await redis.eval(rewritten, keys, args);
     },
     evalsha: (hash: string, keys: string[], args: unknown[]) =>
@@ -79,9 +80,4 @@ function withPlainScriptShebang(redis: Redis): Redis {
         ? shim[property]
         : Reflect.get(target, property, receiver),
   });
-}
-
-async function sha1(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-1', new TextEncoder().encode(text));
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
 }

@@ -4,6 +4,7 @@
  */
 import type { MiddlewareHandler } from 'hono';
 import type { ApiKey, Scope } from '../../../shared/config';
+import { hexDigest } from '../../../shared/digest';
 import { ForbiddenError, UnauthorizedError } from '../../../shared/errors';
 import type { AppEnv } from '../app-env';
 
@@ -23,10 +24,7 @@ export function requireScope(scope: Scope): MiddlewareHandler<AppEnv> {
 
 /** The configured key whose digest equals SHA-256(`presented`), or null. */
 export async function findKey(keys: readonly ApiKey[], presented: string): Promise<ApiKey | null> {
-  const digest = new Uint8Array(
-    await crypto.subtle.digest('SHA-256', new TextEncoder().encode(presented)),
-  );
-  const hex = Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
+  const hex = await hexDigest('SHA-256', presented);
   let found: ApiKey | null = null;
   // Every key is compared, in constant time, so timing reveals neither which key nor how much matched.
   for (const key of keys) {

@@ -4,6 +4,7 @@
  * consumed set and trending; after the answer, fold-in refreshes the affected users' vectors.
  */
 import type { OnlineUserVector } from '../../../shared/domain/artefacts';
+import { hexDigest } from '../../../shared/digest';
 import type { EventInput } from '../../../shared/domain/events';
 import { foldInUser, type FoldInInteraction } from '../../../shared/pipeline/fold-in';
 import type { ServingModel } from '../../../shared/pipeline/serving-model';
@@ -35,10 +36,7 @@ export async function derivedEventId(e: {
   timestamp: number;
 }): Promise<string> {
   const text = `${e.userId}\u0000${e.itemId}\u0000${e.type}\u0000${e.timestamp}`;
-  const digest = new Uint8Array(
-    await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text)),
-  );
-  return 'd-' + Array.from(digest.subarray(0, 16), (b) => b.toString(16).padStart(2, '0')).join('');
+  return 'd-' + (await hexDigest('SHA-256', text)).slice(0, 32);
 }
 
 /** Normalises the validated input events, oldest first (the recent list is ordered by event time). */
