@@ -257,6 +257,12 @@ export class UpstashStateStore implements StateStore, EdgeResultReader {
     return text === null ? null : factorsFromBase64(text);
   }
 
+  async hiddenItems(): Promise<string[]> {
+    return (await this.call('hidden items', () => this.redis.smembers(redisKeys.hiddenItems))).map(
+      String,
+    );
+  }
+
   async ping(): Promise<void> {
     await this.call('ping', () => this.redis.ping());
   }

@@ -109,6 +109,8 @@ export interface StateStore {
    * `item.hidden || item.deleted`.
    */
   putItem(item: Item, options: { fresh: boolean }): Promise<void>;
+  /** Ids of hidden or deleted items. */
+  hiddenItems(): Promise<string[]>;
   /** Round-trip check for /health. */
   ping(): Promise<void>;
 }

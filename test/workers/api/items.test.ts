@@ -113,6 +113,23 @@ describe('GET /v1/items/{itemId}/similar', () => {
     expect(body.degraded).toEqual([]);
   });
 
+  it('leaves hidden and deleted items out of similar lists', async () => {
+    // Two new items of a category the model does not know share the same provisional vector.
+    const cat = `twin-${Date.now()}`;
+    const [a, b] = [`${cat}-a`, `${cat}-b`];
+    for (const itemId of [a, b])
+      await write.v1.items.$post({ json: { itemId, categories: [cat] } });
+    const similar = async () =>
+      (
+        await (
+          await read.v1.items[':itemId'].similar.$get({ param: { itemId: a }, query: { k: '5' } })
+        ).json()
+      ).items.map((i) => i.itemId);
+    expect((await similar())[0]).toBe(b);
+    await write.v1.items[':itemId'].$delete({ param: { itemId: b } });
+    expect(await similar()).not.toContain(b);
+  });
+
   it('answers an empty list for an unknown item (cold start, not an error)', async () => {
     const res = await read.v1.items[':itemId'].similar.$get({
       param: { itemId: 'nobody-knows' },

@@ -31,15 +31,23 @@ export async function similarItems(deps: Deps, itemId: string, k: number): Promi
   const version = await servedVersion(deps);
   if (version === null) return { items: [], modelVersion: null, degraded };
   const budget = deps.config.EDGEREC_STATE_BUDGET_MS;
-  const listed = await runWithBudget(
-    'neighbours',
-    () => deps.results.readNeighbours(version, itemId),
-    budget,
-    deps.clock,
-  );
+  // The list (KV, then Redis) and the hidden set (Redis) in parallel.
+  const [listed, hiddenOutcome] = await Promise.all([
+    runWithBudget(
+      'neighbours',
+      () => deps.results.readNeighbours(version, itemId),
+      budget,
+      deps.clock,
+    ),
+    runWithBudget('redis', () => deps.state.hiddenItems(), budget, deps.clock),
+  ]);
+  const hiddenEntry = degradedEntry(hiddenOutcome);
+  if (hiddenEntry) degraded.push(hiddenEntry);
+  const hidden = new Set(hiddenOutcome.ok ? hiddenOutcome.value : []);
+  const keep = (id: string) => id !== itemId && !hidden.has(id);
   if (listed.ok && listed.value) {
     return {
-      items: listed.value.filter((s) => s.itemId !== itemId).slice(0, k),
+      items: listed.value.filter((s) => keep(s.itemId)).slice(0, k),
       modelVersion: version,
       degraded,
     };
@@ -60,7 +68,11 @@ export async function similarItems(deps: Deps, itemId: string, k: number): Promi
   if (vector === null) return { items: [], modelVersion: version, degraded };
   const ann = await runWithBudget(
     'ann',
-    () => deps.vectors.query(vectorNamespace(version), { vector: Array.from(vector), topK: k + 1 }),
+    () =>
+      deps.vectors.query(vectorNamespace(version), {
+        vector: Array.from(vector),
+        topK: Math.min(k + 1 + hidden.size, k + 101),
+      }),
     deps.config.EDGEREC_SOURCE_BUDGET_MS,
     deps.clock,
   );
@@ -68,7 +80,7 @@ export async function similarItems(deps: Deps, itemId: string, k: number): Promi
   if (annEntry) degraded.push(annEntry);
   const items = ann.ok
     ? ann.value
-        .filter((m) => m.id !== itemId)
+        .filter((m) => keep(m.id))
         .slice(0, k)
         .map((m) => ({ itemId: m.id, score: m.score }))
     : [];
