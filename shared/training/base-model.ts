@@ -26,9 +26,19 @@ export function factorModel(
       const xo = user * dims;
       for (let i = 0; i < items; i++) {
         const yo = i * dims;
-        let s = 0;
-        for (let a = 0; a < dims; a++) s += userFactors[xo + a]! * itemFactors[yo + a]!;
-        out[i] = s;
+        let s0 = 0;
+        let s1 = 0;
+        let s2 = 0;
+        let s3 = 0;
+        let a = 0;
+        for (; a + 3 < dims; a += 4) {
+          s0 += userFactors[xo + a]! * itemFactors[yo + a]!;
+          s1 += userFactors[xo + a + 1]! * itemFactors[yo + a + 1]!;
+          s2 += userFactors[xo + a + 2]! * itemFactors[yo + a + 2]!;
+          s3 += userFactors[xo + a + 3]! * itemFactors[yo + a + 3]!;
+        }
+        for (; a < dims; a++) s0 += userFactors[xo + a]! * itemFactors[yo + a]!;
+        out[i] = s0 + s1 + s2 + s3;
       }
     },
   };

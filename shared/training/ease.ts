@@ -14,28 +14,64 @@ export interface EaseParams {
   lambda: number;
   /** Use 1 for every interaction (true) or the interaction weight (false). */
   binary: boolean;
+  /**
+   * Time scale τ (ms) of the co-occurrence kernel exp(−|t_ui − t_uj| / τ); 0 counts every pair of
+   * a user's items fully (plain XᵀX).
+   */
+  timeScaleMs: number;
 }
 
-export const DEFAULT_EASE_PARAMS: EaseParams = { lambda: 500, binary: true };
+export const DEFAULT_EASE_PARAMS: EaseParams = { lambda: 500, binary: true, timeScaleMs: 0 };
 
 /** Bytes EASE needs for `items` items (the dense B). */
 export const easeBytes = (items: number): number => 8 * items * items;
 
-/** The Gram matrix XᵀX (items × items, row-major) of the user rows of `byUser`. */
-export function itemGram(byUser: Csr, binary: boolean): Float64Array {
+/**
+ * The Gram matrix XᵀX (items × items, row-major) of the user rows of `byUser`. With a time scale
+ * τ > 0 each pair of a user's interactions counts exp(−|t_i − t_j| / τ) instead of 1: items taken
+ * in the same session are stronger evidence of each other than items a year apart. The kernel
+ * (Laplacian) is positive definite, so G stays a Gram matrix and EASE's inverse exists; only
+ * pairs within 20τ are visited (the rest weigh < e⁻²⁰), which also bounds the cost of long
+ * histories.
+ */
+export function itemGram(byUser: Csr, binary: boolean, timeScaleMs = 0): Float64Array {
   const n = byUser.cols;
   const g = new Float64Array(n * n);
+  const order: number[] = [];
   for (let u = 0; u < byUser.rows; u++) {
     const a = byUser.indptr[u]!;
     const b = byUser.indptr[u + 1]!;
-    for (let e = a; e < b; e++) {
+    const weight = (e: number) => (binary ? 1 : byUser.values[e]!);
+    if (timeScaleMs <= 0) {
+      for (let e = a; e < b; e++) {
+        const i = byUser.indices[e]!;
+        const vi = weight(e);
+        const row = i * n;
+        // Columns are sorted within a row, so j ≥ i: the upper triangle, mirrored below.
+        for (let f = e; f < b; f++) {
+          const j = byUser.indices[f]!;
+          g[row + j] = g[row + j]! + vi * weight(f);
+        }
+      }
+      continue;
+    }
+    order.length = 0;
+    for (let e = a; e < b; e++) order.push(e);
+    order.sort((x, y) => byUser.timestamps[x]! - byUser.timestamps[y]!);
+    const horizon = 20 * timeScaleMs;
+    for (let p = 0; p < order.length; p++) {
+      const e = order[p]!;
+      const te = byUser.timestamps[e]!;
       const i = byUser.indices[e]!;
-      const vi = binary ? 1 : byUser.values[e]!;
-      const row = i * n;
-      // Upper triangle only (columns are sorted within a row); mirrored below.
-      for (let f = e; f < b; f++) {
+      const vi = weight(e);
+      g[i * n + i] = g[i * n + i]! + vi * vi;
+      for (let q = p + 1; q < order.length; q++) {
+        const f = order[q]!;
+        const dt = byUser.timestamps[f]! - te;
+        if (dt > horizon) break;
         const j = byUser.indices[f]!;
-        g[row + j] = g[row + j]! + vi * (binary ? 1 : byUser.values[f]!);
+        const k = i < j ? i * n + j : j * n + i;
+        g[k] = g[k]! + vi * weight(f) * Math.exp(-dt / timeScaleMs);
       }
     }
   }
@@ -46,7 +82,7 @@ export function itemGram(byUser: Csr, binary: boolean): Float64Array {
 /** Fits B (returned row-major items × items; row i = weights from item i to every item). */
 export function trainEase(byUser: Csr, params: EaseParams): Float64Array {
   const n = byUser.cols;
-  const p = itemGram(byUser, params.binary);
+  const p = itemGram(byUser, params.binary, params.timeScaleMs);
   for (let i = 0; i < n; i++) p[i * n + i] = p[i * n + i]! + params.lambda;
   invertSpdInPlace(p, n);
   // B_ij = −P_ij / P_jj off the diagonal, B_ii = 0 (Steck 2019, eq. 8). Done in place.
