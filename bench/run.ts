@@ -84,6 +84,7 @@ async function main(): Promise<number> {
   const environment = collectEnvironment(command);
   const log = (line: string) => console.log(line);
   const work = mkdtempSync(join(tmpdir(), 'edgerec-bench-'));
+  workDir = work;
   const errors: SectionError[] = [];
   const runs: RunResult[] = [];
   const data = loadData(options);
@@ -304,9 +305,15 @@ async function main(): Promise<number> {
   return 0;
 }
 
+/** The run's temporary folder, removed on exit and on Ctrl-C. */
+let workDir: string | null = null;
+
 const onSignal = (signal: NodeJS.Signals) => {
   console.error(`${signal}: stopping the stacks…`);
-  void stopAllStacks(true).finally(() => process.exit(130));
+  void stopAllStacks(true).finally(() => {
+    if (workDir) rmSync(workDir, { recursive: true, force: true });
+    process.exit(130);
+  });
 };
 process.once('SIGINT', onSignal);
 process.once('SIGTERM', onSignal);
