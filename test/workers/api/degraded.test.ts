@@ -1,7 +1,7 @@
 import { describe, expect, it, beforeAll } from 'vitest';
 import { createApp } from '../../../workers/api/app';
 import { testEnv } from './api-client';
-import { dramaTopN, SEED_VERSION, seedVersion } from './seed-version';
+import { dramaTopN, SEED_VERSION, seedVersion, topNPart } from './seed-version';
 
 /** Nothing listens here: connections are refused at once. */
 const NOWHERE = 'http://127.0.0.1:9';
@@ -55,11 +55,12 @@ describe('degraded answers', () => {
     // redis-drama has no KV copy, so the ANN source is asked (and fails).
     const body = await recommend({ UPSTASH_VECTOR_REST_URL: NOWHERE }, 'redis-drama');
     expect(body.degraded).toEqual(['ann:error']);
-    expect(body.items.map((i) => i.itemId)).toEqual(
-      dramaTopN('redis-drama')
-        .items.slice(0, 5)
-        .map(([id]) => id),
+    const { got, want } = topNPart(
+      body.items.map((i) => i.itemId),
+      'redis-drama',
     );
+    expect(got.length).toBeGreaterThanOrEqual(3);
+    expect(got).toEqual(want);
   });
 
   it('reports a late ANN source as `ann:timeout`', async () => {

@@ -114,11 +114,13 @@ describe('GET /v1/items/{itemId}/similar', () => {
   });
 
   it('leaves hidden and deleted items out of similar lists', async () => {
-    // Two new items of a category the model does not know share the same provisional vector.
-    const cat = `twin-${Date.now()}`;
-    const [a, b] = [`${cat}-a`, `${cat}-b`];
-    for (const itemId of [a, b])
-      await write.v1.items.$post({ json: { itemId, categories: [cat] } });
+    // Two new items of the same categories share one provisional vector (the centroids' mean);
+    // no other test creates a new item that is both drama and comedy.
+    const twin = `twin-${Date.now()}`;
+    const [a, b] = [`${twin}-a`, `${twin}-b`];
+    for (const itemId of [a, b]) {
+      await write.v1.items.$post({ json: { itemId, categories: ['drama', 'comedy'] } });
+    }
     const similar = async () =>
       (
         await (

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { clientFor } from './api-client';
-import { dramaTopN, SEED_VERSION, seedVersion } from './seed-version';
+import { SEED_VERSION, seedVersion, topNPart } from './seed-version';
 
 const read = clientFor('read');
 
@@ -19,8 +19,12 @@ describe('GET /v1/users/{userId}/recommendations', () => {
     expect(body.userId).toBe('kv-drama');
     expect(body.modelVersion).toBe(SEED_VERSION);
     expect(body.degraded).toEqual([]);
-    const modelOrder = dramaTopN('kv-drama').items.map(([id]) => id);
-    expect(body.items.map((i) => i.itemId)).toEqual(modelOrder.slice(0, 5));
+    const { got, want } = topNPart(
+      body.items.map((i) => i.itemId),
+      'kv-drama',
+    );
+    expect(got.length).toBeGreaterThanOrEqual(3);
+    expect(got).toEqual(want);
     expect(body.items[0]!.sources).toContain('topn');
     expect(res.headers.get('Cache-Control')).toBe('private, no-store');
     expect(res.headers.get('Vary')).toContain('Authorization');

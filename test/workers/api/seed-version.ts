@@ -187,3 +187,17 @@ async function writeSeed(): Promise<void> {
 }
 
 export { TEST_API_KEYS };
+
+/**
+ * The cached items of an answer, in answer order: they must be the model's best ones, in the
+ * model's order. (Other test files add fresh and trending items to the shared Redis, which may
+ * rightly rank among them, so answers are compared on their top-N part.)
+ */
+export function topNPart(
+  itemIds: readonly string[],
+  userId: string,
+): { got: string[]; want: string[] } {
+  const order = dramaTopN(userId).items.map(([id]) => id);
+  const got = itemIds.filter((id) => order.includes(id));
+  return { got, want: order.slice(0, got.length) };
+}
