@@ -1,6 +1,9 @@
 /**
  * Test projects: `unit` (pure code, Node), `integration` (local servers and the stack, Node),
- * `workers` (inside workerd through @cloudflare/vitest-pool-workers, against the real local servers).
+ * `workers-api` / `workers-batch` (inside workerd through @cloudflare/vitest-pool-workers, against
+ * the real local servers). `npm test` runs them one after another: the projects that need servers
+ * share one redis-server and one set of REST servers on fixed ports, and loading the servers'
+ * modules (ioredis) into two projects of one vitest process fails ("Cannot redefine property").
  */
 import { cloudflareTest } from '@cloudflare/vitest-pool-workers';
 import { defineConfig, defineProject } from 'vitest/config';
