@@ -92,6 +92,45 @@ describe('POST /v1/events', () => {
   });
 });
 
+describe('real-time state written by one ingest', () => {
+  it('keeps the recent list newest first by event time, even for late events, and sets TTLs', async () => {
+    const user = `order-${Date.now()}`;
+    const t = Date.UTC(2026, 0, 10);
+    const post = (itemId: string, minutes: number, sessionId?: string) =>
+      write.v1.events.$post({
+        json: {
+          events: [
+            {
+              userId: user,
+              itemId,
+              type: 'view',
+              timestamp: t + minutes * 60_000,
+              ...(sessionId ? { sessionId } : {}),
+            },
+          ],
+        },
+      });
+    await post('i01', 10, `${user}-s`);
+    await post('i02', 30);
+    await post('i03', 20); // arrives late: belongs between i02 and i01
+    await post('i04', 5); // older than everything
+    await write.v1.events.$post({
+      json: {
+        events: [{ userId: user, itemId: 'i05', type: 'dislike', timestamp: t + 40 * 60_000 }],
+      },
+    });
+    const recent = (await store.redis.lrange(redisKeys.recent(user), 0, -1)).map(
+      (r) => (JSON.parse(r) as { itemId: string }).itemId,
+    );
+    // A dislike (weight 0) is consumed, not a recent interest.
+    expect(recent).toEqual(['i02', 'i03', 'i01', 'i04']);
+    const consumed = (await store.redis.smembers(redisKeys.consumed(user))).sort();
+    expect(consumed).toEqual(['i01', 'i02', 'i03', 'i04', 'i05']);
+    expect(await store.redis.ttl(redisKeys.consumed(user))).toBeGreaterThan(6 * 24 * 3600);
+    expect(await store.redis.ttl(redisKeys.session(`${user}-s`))).toBeGreaterThan(0);
+  });
+});
+
 describe('the real-time loop, seen by the very next request', () => {
   it('removes a consumed item from the next answer', async () => {
     const before = await recommend('kv-rt');
