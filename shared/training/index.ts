@@ -1,10 +1,10 @@
 /**
  * `trainAll`: the whole training stage of the batch as one pure function (no I/O, no clock of
  * its own, seeded): hyper-parameter selection on a validation slice carved from the training
- * data, the base model (ALS-CG or EASE, ALS item factors always), top-N lists, item neighbours,
- * popularity, and the learned scorer.
+ * data, the base model (ALS-CG, EASE or their blend; ALS item factors always), top-N lists, item
+ * neighbours, popularity, and the learned scorer.
  */
-import type { RankingMetrics, ScoredItem } from '../domain/artefacts';
+import type { ItemFacts, RankingMetrics, ScoredItem, ScorerModel } from '../domain/artefacts';
 import { DEFAULT_ALS_PARAMS, trainAls, type AlsParams, type ConfidenceScaling } from './als';
 import { blendModel, constantModel, factorModel, maskSeen, type BaseModel } from './base-model';
 import { gramOf } from './dense';
@@ -13,12 +13,12 @@ import { evaluateBaseModel, relevantSets } from './evaluate-model';
 import { rankingMetrics } from './metrics';
 import { cosineNeighbours, matrixRowNeighbours, type NeighbourFinder } from './neighbours';
 import { itemPopularity } from './popularity';
-import { createRng } from './random';
+import { createRng, type Rng } from './random';
 import { chooseScorer, datasetGroups, scoreDataset, type ScorerDataset } from './scorer';
 import { buildScorerDataset } from './scorer-data';
 import { itemMajor, userMajor } from './sparse';
 import { selectTopK } from './top-k';
-import { searchAls, searchEase, type Trial } from './tuning';
+import { searchAls, searchEase, type TrialCallback } from './tuning';
 import type { Interactions, TrainAll, TrainConfig, TrainOutputs } from './types';
 import { splitPerItem } from './validation-split';
 
@@ -39,9 +39,10 @@ export type { Candidate, CandidateContext } from './candidate-facts';
 export { itemPopularity } from './popularity';
 
 /**
- * Defaults of `TrainConfig`. EASE is attempted up to 2,500 items: its one dense items × items
- * Float64 matrix is 8·n² bytes (50 MB at 2,500), and at most one is alive at a time, which fits
- * a 128 MB Worker beside the rest; its inverse costs ≈ n³ flops.
+ * Defaults of `TrainConfig`. EASE is attempted up to 2,500 items: its dense items × items
+ * Float64 matrix is 8·n² bytes (50 MB at 2,500), at most one is alive during the final fit (two
+ * while tuning only when 16·n² ≤ 64 MB, i.e. n ≤ 2,048), which fits a 128 MB Worker beside the
+ * rest; its inverse costs ≈ n³ flops (≈ 10 s at 2,500 items in V8).
  */
 export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   dims: 64,
@@ -55,33 +56,37 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
 
 /** Share of each item's training interactions held out as the validation slice. */
 export const VALIDATION_FRACTION = 0.2;
-/** Largest number of validation users whose candidate lists train the scorer (memory, time). */
-const MAX_SCORER_USERS = 5000;
+/** Largest scorer training set (rows × 16 Float64 features ≈ 13 MB, twice while comparing). */
+const MAX_SCORER_ROWS = 100_000;
 const ALS_SEARCH_TRIALS = 6;
 const EASE_SEARCH_TRIALS = 5;
 /**
- * EASE's starting point: λ = 250 and a 10-minute co-occurrence kernel (items rated in the same
+ * ALS starting point: binary confidence (every interaction counts as relevant) with λ/α ≈ 10,
+ * the best region on MovieLens validation slices.
+ */
+const ALS_START = { scaling: 'binary', alpha: 5, lambda: 50, iterations: 10 } as const;
+/**
+ * EASE starting point: λ = 250 and a 10-minute co-occurrence kernel (items rated in the same
  * sitting), the best region on MovieLens validation slices.
  */
 const EASE_START: EaseParams = { lambda: 250, binary: true, timeScaleMs: 10 * 60 * 1000 };
 /** EASE weights of the EASE + ALS blends tried on the validation slice. */
 const BLEND_WEIGHTS = [0.3, 0.5, 0.7];
+/** Half-life of the time-decayed popularity baseline. */
+const POPULARITY_HALF_LIFE_DAYS = 30;
+/** `hyperParameters.als_scaling` as a number in `TrainConfig.hyperParameters` (0, 1, 2). */
 const SCALING_CODES: ConfidenceScaling[] = ['linear', 'log', 'binary'];
 
-/** Starting ALS parameters: defaults overridden by `config.hyperParameters` (als_* keys). */
-function alsStart(config: TrainConfig): AlsParams {
-  const hp = config.hyperParameters ?? {};
-  return {
-    ...DEFAULT_ALS_PARAMS,
-    // Binary confidence with λ/α ≈ 10 was the best region on MovieLens validation slices.
-    scaling: SCALING_CODES[hp.als_scaling ?? 2] ?? 'binary',
-    alpha: hp.als_alpha ?? 5,
-    lambda: hp.als_lambda ?? 50,
-    iterations: hp.als_iterations ?? 10,
-    cgSteps: hp.als_cg_steps ?? DEFAULT_ALS_PARAMS.cgSteps,
-    dims: config.dims,
-    seed: config.seed,
-  };
+type BaseName = 'als' | 'ease' | 'ease+als' | 'popularity';
+
+/** What the validation stage decides; small, so the slice's models can be freed after it. */
+interface Selection {
+  als: AlsParams;
+  ease: EaseParams | null;
+  chosen: BaseName;
+  easeWeight: number;
+  scorer: ScorerModel;
+  validation: RankingMetrics | null;
 }
 
 /** Trains every model of one batch run; see `TrainAll` in ./types. */
@@ -91,164 +96,24 @@ export const trainAll: TrainAll = (data, items, config, onProgress) => {
   let mark = clock?.() ?? 0;
   const lap = (stage: string) => {
     if (!clock) return;
-    const now = clock();
-    timings[stage] = (timings[stage] ?? 0) + (now - mark);
-    mark = now;
+    const t = clock();
+    timings[stage] = (timings[stage] ?? 0) + (t - mark);
+    mark = t;
   };
   const progress = (stage: string, done: number, total: number) =>
     onProgress?.({ stage, done, total });
+  const hp: Record<string, number | string> = {};
 
+  // 1–3. Choose models, hyper-parameters and the scorer on a slice of the training data.
+  const selection = selectOnValidationSlice(data, items, config, hp, progress, lap);
+
+  // 4. Final models on all the training data.
   const nUsers = data.userIds.length;
   const nItems = data.itemIds.length;
   const byUser = userMajor(data);
   const byItem = itemMajor(data);
   const popularity = itemPopularity(data);
-  const now = latest(data);
-  const easeAllowed = config.model !== 'als' && nItems > 0 && nItems <= config.easeMaxItems;
-  const hp: Record<string, number | string> = {};
-  const hpIn = config.hyperParameters ?? {};
-  lap('prepare');
-
-  // 1. Validation slice, carved from the training data only.
-  progress('validation-split', 0, 1);
-  const split = splitPerItem(data, VALIDATION_FRACTION, config.seed);
-  const fitByUser = userMajor(split.fit);
-  const fitByItem = itemMajor(split.fit);
-  const relevant = relevantSets(userMajor(split.holdout));
-  const fitPopularity = itemPopularity(split.fit);
-  hp.validation_fraction = VALIDATION_FRACTION;
-  hp.validation_users = relevant.size;
-  progress('validation-split', 1, 1);
-  lap('validation-split');
-
-  // 2. Model selection: ALS always (its item factors serve ANN and fold-in), EASE when allowed.
-  let als = alsStart(config);
-  const trialLog = (stage: string) => (t: Trial, done: number, total: number) =>
-    progress(stage, done, Math.max(done, total));
-  const alsSearch = searchAls(
-    fitByUser,
-    fitByItem,
-    relevant,
-    als,
-    config.tune === 'auto' ? ALS_SEARCH_TRIALS : 1,
-    trialLog('tune-als'),
-  );
-  als = { ...alsSearch.params, iterations: als.iterations };
-  hp.validation_ndcg_als = alsSearch.ndcg;
-  hp.als_trials = alsSearch.trials.length;
-  lap('tune-als');
-
-  const popNdcg = evaluateBaseModel(
-    constantModel('popularity', fitPopularity),
-    fitByUser,
-    relevant,
-    10,
-  ).ndcg;
-  hp.validation_ndcg_popularity = popNdcg;
-
-  let chosen: 'als' | 'ease' | 'ease+als' | 'popularity' = 'als';
-  let easeWeight = 0;
-  let bestNdcg = alsSearch.ndcg;
-  let fitModel: BaseModel = factorModel(
-    'als',
-    alsSearch.model.userFactors,
-    alsSearch.model.itemFactors,
-    als.dims,
-    nItems,
-  );
-  let fitNeighbours: NeighbourFinder = cosineNeighbours(
-    alsSearch.model.itemFactors,
-    nItems,
-    als.dims,
-    config.neighbours,
-  );
-  let ease: EaseParams = {
-    lambda: hpIn.ease_lambda ?? EASE_START.lambda,
-    binary: (hpIn.ease_binary ?? 1) !== 0,
-    timeScaleMs:
-      hpIn.ease_time_scale_s === undefined ? EASE_START.timeScaleMs : hpIn.ease_time_scale_s * 1000,
-  };
-  if (easeAllowed) {
-    const search = searchEase(
-      fitByUser,
-      relevant,
-      ease,
-      EASE_START.timeScaleMs,
-      config.tune === 'auto' ? EASE_SEARCH_TRIALS : 1,
-      trialLog('tune-ease'),
-    );
-    ease = search.params;
-    hp.validation_ndcg_ease = search.ndcg;
-    hp.ease_trials = search.trials.length;
-    const fitEase = easeModel(search.model, fitByUser, ease.binary);
-    const alsFit = fitModel;
-    if (config.model === 'ease' || search.ndcg > bestNdcg) {
-      chosen = 'ease';
-      bestNdcg = search.ndcg;
-      easeWeight = 1;
-      fitModel = fitEase;
-      fitNeighbours = matrixRowNeighbours(search.model, nItems, config.neighbours);
-    }
-    if (config.model === 'auto') {
-      // EASE (full rank, item–item) and ALS (low rank) err differently; a blend of their raw
-      // scores (both estimate the same 0/1 preference) is tried at a few weights.
-      for (const w of BLEND_WEIGHTS) {
-        const blend = blendModel('ease+als', fitEase, alsFit, w);
-        const ndcg = evaluateBaseModel(blend, fitByUser, relevant, 10).ndcg;
-        hp[`validation_ndcg_blend_${w}`] = ndcg;
-        if (ndcg > bestNdcg) {
-          chosen = 'ease+als';
-          bestNdcg = ndcg;
-          easeWeight = w;
-          fitModel = blend;
-          fitNeighbours = matrixRowNeighbours(search.model, nItems, config.neighbours);
-        }
-      }
-    }
-  } else if (config.model === 'ease') {
-    hp.ease_skipped = `items ${nItems} > easeMaxItems ${config.easeMaxItems}`;
-  }
-  lap('tune-ease');
-  // Popularity only wins on tiny or degenerate data; personalised models are preferred on ties.
-  if (config.model === 'auto' && popNdcg > bestNdcg) {
-    chosen = 'popularity';
-    bestNdcg = popNdcg;
-    fitModel = constantModel('popularity', fitPopularity);
-  }
-
-  // 3. Scorer, on the validation users' candidate lists (half fits, half judges).
-  progress('scorer', 0, 1);
-  const rng = createRng(config.seed ^ 0x5c0e);
-  const validationUsers = [...relevant.keys()].sort((a, b) => a - b);
-  const scorerUsers =
-    validationUsers.length <= MAX_SCORER_USERS
-      ? validationUsers
-      : sample(validationUsers, MAX_SCORER_USERS, rng).sort((a, b) => a - b);
-  const dataset = buildScorerDataset({
-    model: fitModel,
-    fit: fitByUser,
-    relevant,
-    users: scorerUsers,
-    neighbours: fitNeighbours,
-    itemIds: data.itemIds,
-    items,
-    popularity: fitPopularity,
-    now,
-    topN: config.topN,
-  });
-  const half = new Uint8Array(datasetGroups(dataset));
-  for (let g = 0; g < half.length; g++) half[g] = rng.next() < 0.5 ? 1 : 0;
-  const choice = chooseScorer(dataset, (g) => half[g] === 1);
-  hp.scorer = choice.model.kind;
-  hp.scorer_ndcg_base = choice.baseNdcg;
-  hp.scorer_ndcg_logistic = choice.logisticNdcg;
-  hp.scorer_ndcg_gbdt = choice.gbdtNdcg;
-  hp.scorer_ndcg_gain = Math.max(choice.logisticNdcg, choice.gbdtNdcg) - choice.baseNdcg;
-  const validation = pipelineMetrics(dataset, choice.model, nItems);
-  progress('scorer', 1, 1);
-  lap('scorer');
-
-  // 4. Final models on all the training data.
+  const { als, ease, chosen, easeWeight } = selection;
   const alsStarted = clock?.() ?? 0;
   const final = trainAls(byUser, byItem, als, (done, total) => progress('als', done, total));
   const alsMs = (clock?.() ?? 0) - alsStarted;
@@ -260,7 +125,7 @@ export const trainAll: TrainAll = (data, items, config, onProgress) => {
     als.dims,
     config.neighbours,
   );
-  if (chosen === 'ease' || chosen === 'ease+als') {
+  if ((chosen === 'ease' || chosen === 'ease+als') && ease) {
     progress('ease', 0, 1);
     const b = trainEase(byUser, ease);
     const easeFinal = easeModel(b, byUser, ease.binary);
@@ -281,7 +146,7 @@ export const trainAll: TrainAll = (data, items, config, onProgress) => {
     als_iterations: als.iterations,
     als_cg_steps: als.cgSteps,
   });
-  if (easeAllowed) {
+  if (ease) {
     Object.assign(hp, {
       ease_lambda: ease.lambda,
       ease_binary: ease.binary ? 1 : 0,
@@ -299,11 +164,9 @@ export const trainAll: TrainAll = (data, items, config, onProgress) => {
     itemFactors: final.itemFactors,
     userFactors: final.userFactors,
     gram: gramOf(final.itemFactors, nItems, als.dims),
-    foldIn: {
-      lambda: als.lambda,
-      alpha: als.alpha,
-      priorWeight: 1,
-    },
+    // Fold-in solves against the ALS item factors with the ALS λ and α (HKV 2008); the batch
+    // vector is the prior (weight 1: the ridge pulls towards it instead of towards zero).
+    foldIn: { lambda: als.lambda, alpha: als.alpha, priorWeight: 1 },
     topN(user) {
       if (user < 0 || user >= nUsers) return [];
       base.scoreUser(user, scores);
@@ -322,24 +185,197 @@ export const trainAll: TrainAll = (data, items, config, onProgress) => {
       }));
     },
     popularity,
-    scorer: choice.model,
+    scorer: selection.scorer,
     hyperParameters: hp,
-    validation,
+    validation: selection.validation,
     timings,
     alsThroughput: clock && alsMs > 0 ? (final.nonZeros * final.iterations * 1000) / alsMs : null,
   } satisfies TrainOutputs;
 };
 
+/**
+ * Steps 1–3 on the validation slice: split per item, search ALS and EASE, try blends and
+ * popularity, then train and judge the scorer on the chosen model's candidate lists. Everything
+ * fitted here is garbage once it returns (the Worker's memory holds one EASE matrix at a time).
+ */
+function selectOnValidationSlice(
+  data: Interactions,
+  items: readonly (ItemFacts | undefined)[],
+  config: TrainConfig,
+  hp: Record<string, number | string>,
+  progress: (stage: string, done: number, total: number) => void,
+  lap: (stage: string) => void,
+): Selection {
+  const nItems = data.itemIds.length;
+  const hpIn = config.hyperParameters ?? {};
+  const trials =
+    (stage: string): TrialCallback =>
+    (_t, done, total) =>
+      progress(stage, done, Math.max(done, total));
+
+  // 1. Validation slice, carved from the training data only.
+  progress('validation-split', 0, 1);
+  const split = splitPerItem(data, VALIDATION_FRACTION, config.seed);
+  const fitByUser = userMajor(split.fit);
+  const fitByItem = itemMajor(split.fit);
+  const relevant = relevantSets(userMajor(split.holdout));
+  const fitPopularity = itemPopularity(split.fit);
+  hp.validation_fraction = VALIDATION_FRACTION;
+  hp.validation_users = relevant.size;
+  progress('validation-split', 1, 1);
+  lap('validation-split');
+  const ndcgOf = (m: BaseModel) => evaluateBaseModel(m, fitByUser, relevant, 10).ndcg;
+
+  // 2. Models. ALS always: its item factors serve ANN and fold-in whatever ranks the top-N.
+  const alsSearch = searchAls(
+    fitByUser,
+    fitByItem,
+    relevant,
+    {
+      ...DEFAULT_ALS_PARAMS,
+      scaling: SCALING_CODES[hpIn.als_scaling ?? 2] ?? ALS_START.scaling,
+      alpha: hpIn.als_alpha ?? ALS_START.alpha,
+      lambda: hpIn.als_lambda ?? ALS_START.lambda,
+      iterations: hpIn.als_iterations ?? ALS_START.iterations,
+      cgSteps: hpIn.als_cg_steps ?? DEFAULT_ALS_PARAMS.cgSteps,
+      dims: config.dims,
+      seed: config.seed,
+    },
+    config.tune === 'auto' ? ALS_SEARCH_TRIALS : 1,
+    trials('tune-als'),
+  );
+  const als = alsSearch.params;
+  hp.validation_ndcg_als = alsSearch.ndcg;
+  hp.als_trials = alsSearch.trials.length;
+  const alsFit = factorModel(
+    'als',
+    alsSearch.model.userFactors,
+    alsSearch.model.itemFactors,
+    als.dims,
+    nItems,
+  );
+  let chosen: BaseName = 'als';
+  let best = alsSearch.ndcg;
+  let fitModel: BaseModel = alsFit;
+  let fitNeighbours: NeighbourFinder = cosineNeighbours(
+    alsSearch.model.itemFactors,
+    nItems,
+    als.dims,
+    config.neighbours,
+  );
+  lap('tune-als');
+
+  // Baselines (reported; plain popularity may win on tiny or degenerate data).
+  const popNdcg = ndcgOf(constantModel('popularity', fitPopularity));
+  hp.validation_ndcg_popularity = popNdcg;
+  hp.validation_ndcg_popularity_decayed = ndcgOf(
+    constantModel('popularity', itemPopularity(split.fit, POPULARITY_HALF_LIFE_DAYS)),
+  );
+
+  let ease: EaseParams | null = null;
+  let easeWeight = 0;
+  const easeAllowed = config.model !== 'als' && nItems > 0 && nItems <= config.easeMaxItems;
+  if (easeAllowed) {
+    const search = searchEase(
+      fitByUser,
+      relevant,
+      {
+        lambda: hpIn.ease_lambda ?? EASE_START.lambda,
+        binary: (hpIn.ease_binary ?? 1) !== 0,
+        timeScaleMs:
+          hpIn.ease_time_scale_s === undefined
+            ? EASE_START.timeScaleMs
+            : hpIn.ease_time_scale_s * 1000,
+      },
+      EASE_START.timeScaleMs,
+      config.tune === 'auto' ? EASE_SEARCH_TRIALS : 1,
+      trials('tune-ease'),
+    );
+    ease = search.params;
+    hp.validation_ndcg_ease = search.ndcg;
+    hp.ease_trials = search.trials.length;
+    const fitEase = easeModel(search.model, fitByUser, ease.binary);
+    const easeNeighbours = matrixRowNeighbours(search.model, nItems, config.neighbours);
+    if (config.model === 'ease' || search.ndcg > best) {
+      chosen = 'ease';
+      best = search.ndcg;
+      easeWeight = 1;
+      fitModel = fitEase;
+      fitNeighbours = easeNeighbours;
+    }
+    if (config.model === 'auto') {
+      // EASE (full rank, item–item) and ALS (low rank) err differently; a blend of their raw
+      // scores (both estimate the same 0/1 preference) is tried at a few weights.
+      for (const w of BLEND_WEIGHTS) {
+        const blend = blendModel('ease+als', fitEase, alsFit, w);
+        const ndcg = ndcgOf(blend);
+        hp[`validation_ndcg_blend_${w}`] = ndcg;
+        if (ndcg > best) {
+          chosen = 'ease+als';
+          best = ndcg;
+          easeWeight = w;
+          fitModel = blend;
+          fitNeighbours = easeNeighbours;
+        }
+      }
+    }
+  } else if (config.model === 'ease') {
+    hp.ease_skipped = `items ${nItems} > easeMaxItems ${config.easeMaxItems}`;
+  }
+  if (config.model === 'auto' && popNdcg > best) {
+    chosen = 'popularity';
+    fitModel = constantModel('popularity', fitPopularity);
+  }
+  lap('tune-ease');
+
+  // 3. Scorer, on validation users' candidate lists: half of the users fit it, half judge it.
+  progress('scorer', 0, 1);
+  const rng = createRng(config.seed ^ 0x5c0e);
+  const validationUsers = [...relevant.keys()].sort((a, b) => a - b);
+  const maxUsers = Math.max(1, Math.floor(MAX_SCORER_ROWS / Math.max(1, config.topN)));
+  const dataset = buildScorerDataset({
+    model: fitModel,
+    fit: fitByUser,
+    relevant,
+    users:
+      validationUsers.length <= maxUsers
+        ? validationUsers
+        : sample(validationUsers, maxUsers, rng).sort((a, b) => a - b),
+    neighbours: fitNeighbours,
+    itemIds: data.itemIds,
+    items,
+    popularity: fitPopularity,
+    now: latest(data),
+    topN: config.topN,
+  });
+  const half = new Uint8Array(datasetGroups(dataset));
+  for (let g = 0; g < half.length; g++) half[g] = rng.next() < 0.5 ? 1 : 0;
+  const choice = chooseScorer(dataset, (g) => half[g] === 1);
+  Object.assign(hp, {
+    scorer: choice.model.kind,
+    scorer_users: datasetGroups(dataset),
+    scorer_ndcg_base: choice.baseNdcg,
+    scorer_ndcg_logistic: choice.logisticNdcg,
+    scorer_ndcg_gbdt: choice.gbdtNdcg,
+    scorer_ndcg_gain: Math.max(choice.logisticNdcg, choice.gbdtNdcg) - choice.baseNdcg,
+  });
+  const validation = pipelineMetrics(dataset, choice.model, nItems);
+  progress('scorer', 1, 1);
+  lap('scorer');
+  return { als, ease, chosen, easeWeight, scorer: choice.model, validation };
+}
+
 /** Latest timestamp of the data ("now" for item ages; training reads no clock). */
 function latest(data: Interactions): number {
   let t = 0;
-  for (let e = 0; e < data.timestamps.length; e++)
+  for (let e = 0; e < data.timestamps.length; e++) {
     if (data.timestamps[e]! > t) t = data.timestamps[e]!;
+  }
   return t;
 }
 
 /** `k` distinct elements of `a` chosen with `rng` (partial Fisher–Yates on a copy). */
-function sample<T>(a: readonly T[], k: number, rng: ReturnType<typeof createRng>): T[] {
+function sample<T>(a: readonly T[], k: number, rng: Rng): T[] {
   const copy = a.slice();
   for (let i = 0; i < k; i++) {
     const j = i + rng.int(copy.length - i);
@@ -348,10 +384,13 @@ function sample<T>(a: readonly T[], k: number, rng: ReturnType<typeof createRng>
   return copy.slice(0, k);
 }
 
-/** Metrics at 10 of the served pipeline (candidates re-ranked by `scorer`) on the validation users. */
+/**
+ * Metrics at 10 of the served pipeline (candidates re-ranked by `scorer`) on the scorer's
+ * validation users (in-sample for a kept scorer; `scorer_ndcg_gain` is the out-of-sample check).
+ */
 function pipelineMetrics(
   d: ScorerDataset,
-  scorer: TrainOutputs['scorer'],
+  scorer: ScorerModel,
   nItems: number,
 ): RankingMetrics | null {
   const groups = datasetGroups(d);

@@ -58,12 +58,14 @@ export function buildScorerDataset(input: ScorerDataInput): ScorerDataset {
   const scores = new Float64Array(nItems);
   const idx = new Int32Array(topN);
   const sc = new Float64Array(topN);
-  const features: number[] = [];
-  const rowItems: number[] = [];
-  const labels: number[] = [];
+  // Preallocated for the largest possible set (no growing arrays: Worker memory).
+  const capacity = input.users.length * topN;
+  const features = new Float64Array(capacity * FEATURE_COUNT);
+  const rowItems = new Int32Array(capacity);
+  const labels = new Uint8Array(capacity);
   const groupStart = [0];
   const relevantCount: number[] = [];
-  const row = new Float64Array(FEATURE_COUNT);
+  let rows = 0;
   for (const u of input.users) {
     const relevant = input.relevant.get(u);
     if (!relevant) continue;
@@ -92,18 +94,21 @@ export function buildScorerDataset(input: ScorerDataInput): ScorerDataset {
       device: 'unknown',
     });
     for (let k = 0; k < count; k++) {
-      buildFeatures(candidates[k]!.facts, row);
-      for (let j = 0; j < FEATURE_COUNT; j++) features.push(row[j]!);
-      rowItems.push(idx[k]!);
-      labels.push(relevant.has(idx[k]!) ? 1 : 0);
+      buildFeatures(
+        candidates[k]!.facts,
+        features.subarray(rows * FEATURE_COUNT, (rows + 1) * FEATURE_COUNT),
+      );
+      rowItems[rows] = idx[k]!;
+      labels[rows] = relevant.has(idx[k]!) ? 1 : 0;
+      rows++;
     }
-    groupStart.push(labels.length);
+    groupStart.push(rows);
     relevantCount.push(relevant.size);
   }
   return {
-    features: Float64Array.from(features),
-    items: Int32Array.from(rowItems),
-    labels: Uint8Array.from(labels),
+    features: features.subarray(0, rows * FEATURE_COUNT),
+    items: rowItems.subarray(0, rows),
+    labels: labels.subarray(0, rows),
     groupStart: Int32Array.from(groupStart),
     relevantCount: Int32Array.from(relevantCount),
   };
