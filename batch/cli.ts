@@ -84,9 +84,16 @@ async function main(): Promise<number> {
         : undefined,
   };
   process.stderr.write(`settings: ${source}\n`);
+  // With --expose-gc and EDGEREC_BATCH_LIVE_MEMORY=1 (batch/measure.ts), each sample first collects
+  // garbage, so the peak is of live memory — what an isolate under pressure has to hold.
+  const gc = (globalThis as { gc?: () => void }).gc;
+  const live = process.env.EDGEREC_BATCH_LIVE_MEMORY === '1' && gc !== undefined;
   const deps = createBatchDeps(config, {
     vectors: !values['no-vectors'],
-    memoryUsage: () => process.memoryUsage(),
+    memoryUsage: () => {
+      if (live) gc();
+      return process.memoryUsage();
+    },
   });
   const start = await startBatch(deps, options);
   if (!start.started) {

@@ -19,7 +19,7 @@ export interface BatchDepsOptions {
   kv?: KVNamespace;
   /** False skips the vector index (tests of the write path without ANN, or an index-less setup). */
   vectors?: boolean;
-  memoryUsage?: () => { rss: number; heapUsed: number };
+  memoryUsage?: () => { rss: number; heapUsed: number; arrayBuffers: number };
 }
 
 export function createBatchDeps(config: Config, options: BatchDepsOptions = {}): BatchDeps {

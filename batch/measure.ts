@@ -76,9 +76,10 @@ async function importGenerated(
 
 /** Runs `batch/cli.ts --json` against the private servers and returns its report. */
 async function runBatch(stack: BatchStack, args: string[]): Promise<BatchRunReport> {
+  // --expose-gc + EDGEREC_BATCH_LIVE_MEMORY: every memory sample first collects garbage.
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', join(ROOT, 'batch/cli.ts'), '--json', ...args],
+    ['--expose-gc', '--import', 'tsx', join(ROOT, 'batch/cli.ts'), '--json', ...args],
     {
       cwd: ROOT,
       env: {
@@ -134,6 +135,7 @@ function figures(report: BatchRunReport, dims: number) {
     memory: {
       peakRssBytes: memory.peakRssBytes ?? null,
       peakHeapUsedBytes: memory.peakHeapUsedBytes ?? null,
+      peakHeapPlusArrayBuffersBytes: memory.peakHeapPlusArrayBuffersBytes ?? null,
       estimatedBytes: estimate ? Math.round(estimate.total) : null,
       estimateTerms: estimate?.terms ?? null,
     },

@@ -46,8 +46,11 @@ export interface BatchDeps {
   vectors: VectorIndex | null;
   trainAll: TrainAll;
   now?: () => number;
-  /** Memory in bytes (Node: `process.memoryUsage()`); sampled during the run for the report. */
-  memoryUsage?: () => { rss: number; heapUsed: number };
+  /**
+   * Memory in bytes (Node: `process.memoryUsage()`), sampled during the run for the report. JS heap
+   * plus ArrayBuffers is what an isolate's 128 MB bounds; RSS adds the process around it.
+   */
+  memoryUsage?: () => { rss: number; heapUsed: number; arrayBuffers: number };
 }
 
 /** Failure injection for tests: runs after the outputs are verified, right before the flip. */
@@ -152,6 +155,7 @@ class BatchRun {
   private lastRefresh: number;
   private peakRss = 0;
   private peakHeap = 0;
+  private peakIsolate = 0;
 
   constructor(
     private readonly deps: BatchDeps,
@@ -178,7 +182,11 @@ class BatchRun {
         report.stages.push({
           name: 'memory',
           ms: 0,
-          detail: { peakRssBytes: this.peakRss, peakHeapUsedBytes: this.peakHeap },
+          detail: {
+            peakRssBytes: this.peakRss,
+            peakHeapUsedBytes: this.peakHeap,
+            peakHeapPlusArrayBuffersBytes: this.peakIsolate,
+          },
         });
       }
       await this.deps.store.saveRun(report).catch(() => undefined);
@@ -206,7 +214,7 @@ class BatchRun {
       }
     }
 
-    const snapshot = await this.stage('snapshot', async () => {
+    let snapshot: Snapshot | null = await this.stage('snapshot', async () => {
       const s = await takeSnapshot(deps.eventLog, deps.catalogue, {
         chunk: options.readChunk,
         onProgress: (done, total) => this.progress('snapshot', done, total),
@@ -223,22 +231,25 @@ class BatchRun {
       ];
     });
 
+    const events = snapshot.events.length;
     const data = await this.stage('interactions', async () => {
-      const d = buildTrainingData(snapshot, options.eventWeights);
+      const d = buildTrainingData(snapshot!, options.eventWeights);
       const x = d.interactions;
       report.data = {
-        events: snapshot.events.length,
+        events,
         users: x.userIds.length,
         items: x.itemIds.length,
         nonZeros: x.values.length,
       };
       return [d, { ...report.data }];
     });
-    this.refuseTooLittle(snapshot, data);
+    // The event columns are not needed any more: training may use their memory.
+    snapshot = null;
+    this.refuseTooLittle(events, data);
 
     const trainConfig = await this.stage('limits', async () => {
       const size: RunSize = {
-        events: snapshot.events.length,
+        events,
         users: data.interactions.userIds.length,
         items: data.interactions.itemIds.length,
         nonZeros: data.interactions.values.length,
@@ -354,12 +365,12 @@ class BatchRun {
     });
   }
 
-  private refuseTooLittle(snapshot: Snapshot, data: TrainingData): void {
+  private refuseTooLittle(events: number, data: TrainingData): void {
     const min = this.options.minInteractions ?? DEFAULT_MIN_INTERACTIONS;
     const x = data.interactions;
     if (x.values.length < min || x.userIds.length < 2 || x.itemIds.length < 2) {
       throw new RunRefusedError(
-        `not enough data to train: ${snapshot.events.length} events gave ${x.values.length} ` +
+        `not enough data to train: ${events} events gave ${x.values.length} ` +
           `interactions from ${x.userIds.length} users on ${x.itemIds.length} items ` +
           `(need at least ${min} interactions, 2 users and 2 items); nothing was written`,
       );
@@ -426,9 +437,10 @@ class BatchRun {
 
   private sampleMemory(): void {
     if (!this.deps.memoryUsage) return;
-    const { rss, heapUsed } = this.deps.memoryUsage();
+    const { rss, heapUsed, arrayBuffers } = this.deps.memoryUsage();
     this.peakRss = Math.max(this.peakRss, rss);
     this.peakHeap = Math.max(this.peakHeap, heapUsed);
+    this.peakIsolate = Math.max(this.peakIsolate, heapUsed + arrayBuffers);
   }
 }
 
