@@ -44,6 +44,8 @@ export interface BenchResults {
   figures: unknown;
   runs: RunResult[];
   errors: SectionError[];
+  /** Set while a run is still going (the file is rewritten after every section). */
+  partial?: boolean;
 }
 
 /**

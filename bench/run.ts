@@ -3,7 +3,7 @@
  * freshness lift, latency and throughput), next to a naive baseline and the component benchmarks,
  * repeated for medians and spread; writes bench/results/*.json and (full runs) BENCHMARKS.md.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { BatchSettings } from './api-client';
@@ -79,6 +79,15 @@ function loadData(options: BenchOptions): {
 
 async function main(): Promise<number> {
   const argv = process.argv.slice(2);
+  if (argv[0] === '--summary-from') {
+    // Re-renders BENCHMARKS.md from a results file without measuring anything.
+    const path = argv[1];
+    if (!path) throw new Error('usage: npm run bench -- --summary-from bench/results/latest.json');
+    const saved = JSON.parse(readFileSync(path, 'utf8')) as BenchResults;
+    await writeSummary(join(REPO_ROOT, 'BENCHMARKS.md'), renderSummary(saved));
+    console.log(`summary: BENCHMARKS.md regenerated from ${path}`);
+    return 0;
+  }
   const options = parseBenchArgs(argv);
   const command = `npm run bench${argv.length ? ` -- ${argv.join(' ')}` : ''}`;
   const environment = collectEnvironment(command);
@@ -125,6 +134,31 @@ async function main(): Promise<number> {
     }
   };
 
+  const out = resolve(
+    options.out ??
+      join(REPO_ROOT, 'bench', 'results', options.quick ? 'quick.json' : 'latest.json'),
+  );
+  mkdirSync(resolve(out, '..'), { recursive: true });
+  const assemble = (): BenchResults => ({
+    schema: 1,
+    mode: options.quick ? 'quick' : 'full',
+    environment,
+    options: { ...options, sections: [...options.sections] },
+    data: {
+      quality: data.quality.name,
+      qualityFiles: data.quality.files ?? null,
+      replay: data.replayName,
+      note: data.note,
+    },
+    published: { ndcg: PUBLISHED_NDCG },
+    figures: combineRuns(runs.map(toFigureTree) as NumberTree[]),
+    runs,
+    errors,
+  });
+  // Written after every section, so that a run stopped late still leaves what it measured.
+  const flush = (partial: RunResult) =>
+    writeJson(out, { ...assemble(), runs: [...runs, partial], partial: true });
+
   try {
     for (let run = 1; run <= options.repeats; run++) {
       const result: RunResult = {};
@@ -149,6 +183,7 @@ async function main(): Promise<number> {
                     }),
                   stack.recentOutput,
                 );
+                flush(result);
               }
               if (has('latency') && result.quality) {
                 const knownUsers = [...new Set(data.quality.test.map((r) => r.userId))];
@@ -167,6 +202,7 @@ async function main(): Promise<number> {
                     }),
                   stack.recentOutput,
                 );
+                flush(result);
               }
             },
           ),
@@ -182,6 +218,7 @@ async function main(): Promise<number> {
             options.quick ? ['--tune', 'off'] : [],
           ),
         );
+        flush(result);
         if (result.quality && result.offline && 'ndcg' in result.offline) {
           const gap = (a: number, b: number) => (b === 0 ? 0 : (a - b) / b);
           const ndcgGap = gap(result.quality.served.ndcg, result.offline.ndcg);
@@ -207,6 +244,7 @@ async function main(): Promise<number> {
                 }),
             ),
           );
+          flush(result);
           rmSync(join(work, 'quality-no-items'), { recursive: true, force: true });
         }
       }
@@ -225,6 +263,7 @@ async function main(): Promise<number> {
             log,
           }),
         );
+        flush(result);
         rmSync(join(work, 'freshness'), { recursive: true, force: true });
       }
       if (has('naive')) {
@@ -252,15 +291,17 @@ async function main(): Promise<number> {
             }),
           };
         });
+        flush(result);
       }
       if (has('components')) {
         const components: Record<string, ComponentResult> = {};
+        result.components = components;
         for (const spec of componentSpecs(options.quick)) {
           const r = await section(`component ${spec.name}`, run, () => runComponent(spec));
           if (r) components[spec.name] = r;
           if (r && !r.ok) log(`[run ${run}] component ${spec.name}: ${r.skipped ?? r.error}`);
+          flush(result);
         }
-        result.components = components;
       }
       runs.push(result);
     }
@@ -269,27 +310,7 @@ async function main(): Promise<number> {
     rmSync(work, { recursive: true, force: true });
   }
 
-  const results: BenchResults = {
-    schema: 1,
-    mode: options.quick ? 'quick' : 'full',
-    environment,
-    options: { ...options, sections: [...options.sections] },
-    data: {
-      quality: data.quality.name,
-      qualityFiles: data.quality.files ?? null,
-      replay: data.replayName,
-      note: data.note,
-    },
-    published: { ndcg: PUBLISHED_NDCG },
-    figures: combineRuns(runs.map(toFigureTree) as NumberTree[]),
-    runs,
-    errors,
-  };
-  const out = resolve(
-    options.out ??
-      join(REPO_ROOT, 'bench', 'results', options.quick ? 'quick.json' : 'latest.json'),
-  );
-  mkdirSync(resolve(out, '..'), { recursive: true });
+  const results = assemble();
   writeJson(out, results);
   log(`results: ${out}`);
   if (!options.quick && options.out === null) {
