@@ -78,6 +78,19 @@ export interface RankingMetrics {
   coverage: number;
 }
 
+/**
+ * How fold-in turns a summed event weight w into confidence, as the batch's ALS did:
+ * c = 1 + alpha·f(w) with f(w) = w ('linear', the default when `confidence` is absent),
+ * log(1 + w/epsilon) ('log'), or 1 ('binary': any interaction counts the same).
+ */
+export interface FoldInParameters {
+  lambda: number;
+  alpha: number;
+  priorWeight: number;
+  confidence?: 'linear' | 'log' | 'binary';
+  epsilon?: number;
+}
+
 /** Everything the edge needs of one version besides per-user and per-item lists. */
 export interface ModelManifest {
   version: string;
@@ -90,7 +103,7 @@ export interface ModelManifest {
   /** YᵀY of the item factors (dims × dims, row-major): fold-in solves against it. */
   gram: number[];
   /** Regularisation and confidence scaling the fold-in must use (Hu, Koren, Volinsky 2008). */
-  foldIn: { lambda: number; alpha: number; priorWeight: number };
+  foldIn: FoldInParameters;
   /** Weight per event type used to build training confidence; the real-time loop uses the same. */
   eventWeights: Record<string, number>;
   scorer: ScorerModel;

@@ -164,9 +164,15 @@ export const trainAll: TrainAll = (data, items, config, onProgress) => {
     itemFactors: final.itemFactors,
     userFactors: final.userFactors,
     gram: gramOf(final.itemFactors, nItems, als.dims),
-    // Fold-in solves against the ALS item factors with the ALS λ and α (HKV 2008); the batch
-    // vector is the prior (weight 1: the ridge pulls towards it instead of towards zero).
-    foldIn: { lambda: als.lambda, alpha: als.alpha, priorWeight: 1 },
+    // Fold-in solves against the ALS item factors with the ALS λ, α and confidence scaling
+    // (HKV 2008); the batch vector is the prior (weight 1: the ridge pulls towards it).
+    foldIn: {
+      lambda: als.lambda,
+      alpha: als.alpha,
+      priorWeight: 1,
+      confidence: als.scaling,
+      epsilon: als.epsilon,
+    },
     topN(user) {
       if (user < 0 || user >= nUsers) return [];
       base.scoreUser(user, scores);

@@ -3,7 +3,13 @@
  * the batch builds an `Interactions` matrix from the event log, calls `trainAll`, and writes the
  * `TrainOutputs` under a new version. Implemented in shared/training/index.ts.
  */
-import type { ItemFacts, RankingMetrics, ScoredItem, ScorerModel } from '../domain/artefacts';
+import type {
+  FoldInParameters,
+  ItemFacts,
+  RankingMetrics,
+  ScoredItem,
+  ScorerModel,
+} from '../domain/artefacts';
 
 /** A user × item matrix in coordinate form, one entry per (user, item) pair (duplicates summed). */
 export interface Interactions {
@@ -55,7 +61,7 @@ export interface TrainOutputs {
   userFactors: Float32Array;
   /** YᵀY of itemFactors, row-major dims × dims. */
   gram: Float64Array;
-  foldIn: { lambda: number; alpha: number; priorWeight: number };
+  foldIn: FoldInParameters;
   /** Top-N per user index (seen items removed), best first. */
   topN: (userIndex: number) => ScoredItem[];
   /** Top neighbours per item index, best first. */

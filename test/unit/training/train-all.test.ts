@@ -98,7 +98,7 @@ describe('trainAll', () => {
       ...config,
       model: 'als',
       tune: 'off',
-      hyperParameters: { als_lambda: 3, als_alpha: 7, als_iterations: 4 },
+      hyperParameters: { als_lambda: 3, als_alpha: 7, als_iterations: 4, als_scaling: 1 },
     });
     expect(fixed.hyperParameters).toMatchObject({
       als_lambda: 3,
@@ -108,6 +108,9 @@ describe('trainAll', () => {
     });
     expect(fixed.foldIn.lambda).toBe(3);
     expect(fixed.foldIn.alpha).toBe(7);
+    // Fold-in must turn event weights into confidence the way training did.
+    expect(fixed.foldIn.confidence).toBe('log');
+    expect(fixed.hyperParameters.als_scaling).toBe('log');
   });
 
   it('survives empty and tiny data', () => {
