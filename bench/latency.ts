@@ -161,12 +161,14 @@ async function load(
     headers,
     onResponse: (status, body, _context, responseHeaders) => {
       if (roundTrips.length < 5000) {
-        roundTrips.push(
-          roundTripsFromHeaders((name) => {
-            const v = responseHeaders[name];
-            return Array.isArray(v) ? v.join(', ') : v;
-          }),
+        // autocannon keeps the server's header-name case; HTTP header names are case-insensitive.
+        const lower = new Map(
+          Object.entries(responseHeaders).map(([k, v]) => [
+            k.toLowerCase(),
+            Array.isArray(v) ? v.join(', ') : v,
+          ]),
         );
+        roundTrips.push(roundTripsFromHeaders((name) => lower.get(name.toLowerCase())));
       }
       if (target.eventsPerRequest === undefined && status === 200 && answers < 2000) {
         answers += 1;
