@@ -23,8 +23,6 @@ export interface AlsParams {
   iterations: number;
   /** CG steps per row per sweep (Takács et al. use 2–4). */
   cgSteps: number;
-  /** β of the missing-entry weights c0_i ∝ popularity_i^β (0: uniform, plain HKV). */
-  negativeExponent: number;
   seed: number;
 }
 
@@ -36,7 +34,6 @@ export const DEFAULT_ALS_PARAMS: AlsParams = {
   epsilon: 1,
   iterations: 15,
   cgSteps: 3,
-  negativeExponent: 0,
   seed: 42,
 };
 
@@ -46,7 +43,7 @@ export interface AlsModel {
   userFactors: Float32Array;
   /** Row-major items × dims. */
   itemFactors: Float32Array;
-  /** Non-zeros × iterations per second of the factorisation loop (needs `elapsedMs`). */
+  /** Observed entries (throughput is non-zeros × iterations per second). */
   nonZeros: number;
   iterations: number;
 }
@@ -89,11 +86,10 @@ export function trainAls(
   for (let k = 0; k < itemFactors.length; k++) itemFactors[k] = scale * rng.normal();
   const cUser = confidenceMinusOne(byUser, params);
   const cItem = confidenceMinusOne(byItem, params);
-  const negative = negativeWeights(byItem, params.negativeExponent);
   const solver = new CgSolver(dims);
   for (let it = 0; it < params.iterations; it++) {
-    solver.sweep(byUser, cUser, userFactors, itemFactors, params, negative, null);
-    solver.sweep(byItem, cItem, itemFactors, userFactors, params, null, negative);
+    solver.sweep(byUser, cUser, userFactors, itemFactors, params);
+    solver.sweep(byItem, cItem, itemFactors, userFactors, params);
     onProgress?.(it + 1, params.iterations);
   }
   return {
@@ -106,28 +102,10 @@ export function trainAls(
 }
 
 /**
- * Confidence of the missing entries per item, c0_i ∝ popularity_i^β normalised to mean 1 (He et
- * al. 2016, "Fast Matrix Factorization for Online Recommendation with Implicit Feedback": popular
- * items that a user did not take are stronger negatives). β = 0 is plain HKV (null: all 1).
- */
-export function negativeWeights(byItem: Csr, exponent: number): Float64Array | null {
-  if (exponent === 0 || byItem.rows === 0) return null;
-  const w = new Float64Array(byItem.rows);
-  let sum = 0;
-  for (let i = 0; i < byItem.rows; i++) {
-    w[i] = Math.pow(Math.max(1, byItem.indptr[i + 1]! - byItem.indptr[i]!), exponent);
-    sum += w[i]!;
-  }
-  const scale = byItem.rows / sum;
-  for (let i = 0; i < byItem.rows; i++) w[i] = w[i]! * scale;
-  return w;
-}
-
-/**
- * Solves, for every row u of `m`, (YᵀC0Y + Yᵀ(C_u − C0)Y + λI) x_u = YᵀC_u p_u by a few CG steps
- * from the current x_u (HKV 2008 eq. 4 with missing-entry weights C0, identity in HKV; the
- * Yᵀ(C_u − C0)Y term is never formed: Takács et al. 2011 multiply by it through the row's
- * non-zeros only, O(n_u·d) per step instead of O(d³) per row).
+ * Solves, for every row u of `m`, (YᵀY + Yᵀ(C_u − I)Y + λI) x_u = YᵀC_u p_u by a few CG steps
+ * from the current x_u (HKV 2008 eq. 4; the Yᵀ(C_u − I)Y term is never formed: Takács et al.
+ * 2011 multiply by it through the row's non-zeros only, O(n_u·d) per step instead of O(d³) per
+ * row, and YᵀY + λI is shared by all rows of a sweep).
  */
 export class CgSolver {
   private readonly gram: Float64Array;
@@ -146,22 +124,16 @@ export class CgSolver {
     this.gx = new Float64Array(dims);
   }
 
-  /**
-   * Updates every row of `target` against `fixed`. Missing-entry weights are either per fixed
-   * row (`fixedWeights`, the user sweep: gram = Σ c0_i y_i y_iᵀ) or per target row
-   * (`targetWeights`, the item sweep: gram scaled by c0_i), or absent (all 1).
-   */
+  /** Updates every row of `target` (rows of `m`) against the fixed factors `fixed`. */
   sweep(
     m: Csr,
     cMinusOne: Float32Array,
     target: Float32Array,
     fixed: Float32Array,
     params: Pick<AlsParams, 'lambda' | 'cgSteps'>,
-    fixedWeights: Float64Array | null,
-    targetWeights: Float64Array | null,
   ): void {
     const d = this.dims;
-    weightedGram(fixed, m.cols, d, fixedWeights, this.gram);
+    gramOf(fixed, m.cols, d, this.gram);
     for (let u = 0; u < m.rows; u++) {
       this.solveRow(
         m.indptr[u]!,
@@ -172,16 +144,14 @@ export class CgSolver {
         u * d,
         fixed,
         params,
-        fixedWeights,
-        targetWeights ? targetWeights[u]! : 1,
       );
     }
   }
 
   /**
-   * CG on one row. A = s·gram + λI + Σ_e (c_e − c0_e) y_e y_eᵀ and b = Σ_e c_e y_e over the row's
-   * non-zeros e (`from..to` of `indices`/`cMinusOne`), where c_e − c0_e = cMinusOne[e] and c0_e
-   * is `fixedWeights[col]` or `s`. The row's factors start at `target[offset]` and are overwritten.
+   * CG on one row: A = YᵀY + λI + Σ_e (c_e − 1) y_e y_eᵀ and b = Σ_e c_e y_e over the row's
+   * non-zeros e (`from..to` of `indices`/`cMinusOne`). The row's factors start at
+   * `target[offset]` (the warm start) and are overwritten.
    */
   solveRow(
     from: number,
@@ -192,8 +162,6 @@ export class CgSolver {
     offset: number,
     fixed: Float32Array,
     params: Pick<AlsParams, 'lambda' | 'cgSteps'>,
-    fixedWeights: Float64Array | null,
-    s: number,
   ): void {
     const d = this.dims;
     const { x, r, p, ap, gx } = this;
@@ -201,14 +169,11 @@ export class CgSolver {
     for (let a = 0; a < d; a++) x[a] = target[offset + a]!;
     // r = b − A x.
     this.gramTimes(x, gx);
-    for (let a = 0; a < d; a++) r[a] = -(s * gx[a]! + lambda * x[a]!);
+    for (let a = 0; a < d; a++) r[a] = -(gx[a]! + lambda * x[a]!);
     for (let e = from; e < to; e++) {
-      const j = indices[e]!;
-      const yo = j * d;
+      const yo = indices[e]! * d;
       const cm1 = cMinusOne[e]!;
-      const yx = dotRow(fixed, yo, x, d);
-      const c0 = fixedWeights ? fixedWeights[j]! : s;
-      addRow(r, c0 + cm1 - cm1 * yx, fixed, yo, d);
+      addRow(r, 1 + cm1 - cm1 * dotRow(fixed, yo, x, d), fixed, yo, d);
     }
     let rs = 0;
     for (let a = 0; a < d; a++) {
@@ -217,7 +182,7 @@ export class CgSolver {
     }
     for (let step = 0; step < params.cgSteps && rs > 1e-20; step++) {
       this.gramTimes(p, ap);
-      for (let a = 0; a < d; a++) ap[a] = s * ap[a]! + lambda * p[a]!;
+      for (let a = 0; a < d; a++) ap[a] = ap[a]! + lambda * p[a]!;
       for (let e = from; e < to; e++) {
         const yo = indices[e]! * d;
         addRow(ap, cMinusOne[e]! * dotRow(fixed, yo, p, d), fixed, yo, d);
@@ -272,30 +237,6 @@ function addRow(out: Float64Array, f: number, m: Float32Array, o: number, d: num
     out[a + 3] = out[a + 3]! + f * m[o + a + 3]!;
   }
   for (; a < d; a++) out[a] = out[a]! + f * m[o + a]!;
-}
-
-/** Σ_j w_j f_j f_jᵀ over the rows of `f` (w = 1 when `weights` is null). */
-export function weightedGram(
-  f: Float32Array,
-  rows: number,
-  dims: number,
-  weights: Float64Array | null,
-  out: Float64Array,
-): Float64Array {
-  if (!weights) return gramOf(f, rows, dims, out);
-  out.fill(0);
-  for (let r = 0; r < rows; r++) {
-    const o = r * dims;
-    const w = weights[r]!;
-    for (let a = 0; a < dims; a++) {
-      const fa = w * f[o + a]!;
-      if (fa === 0) continue;
-      const row = a * dims;
-      for (let b = a; b < dims; b++) out[row + b] = out[row + b]! + fa * f[o + b]!;
-    }
-  }
-  for (let a = 0; a < dims; a++) for (let b = 0; b < a; b++) out[a * dims + b] = out[b * dims + a]!;
-  return out;
 }
 
 /**

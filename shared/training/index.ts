@@ -41,7 +41,7 @@ export { itemPopularity } from './popularity';
 /**
  * Defaults of `TrainConfig`. EASE is attempted up to 2,500 items: its dense items × items
  * Float64 matrix is 8·n² bytes (50 MB at 2,500), at most one is alive during the final fit (two
- * while tuning only when 16·n² ≤ 64 MB, i.e. n ≤ 2,048), which fits a 128 MB Worker beside the
+ * while tuning only when 16·n² ≤ 48 MB, i.e. n ≤ 1,773), which fits a 128 MB Worker beside the
  * rest; its inverse costs ≈ n³ flops (≈ 10 s at 2,500 items in V8).
  */
 export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
@@ -58,7 +58,7 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
 export const VALIDATION_FRACTION = 0.2;
 /** Largest scorer training set (rows × 16 Float64 features ≈ 13 MB, twice while comparing). */
 const MAX_SCORER_ROWS = 100_000;
-const ALS_SEARCH_TRIALS = 6;
+const ALS_SEARCH_TRIALS = 7;
 const EASE_SEARCH_TRIALS = 5;
 /**
  * ALS starting point: binary confidence (every interaction counts as relevant) with λ/α ≈ 10,

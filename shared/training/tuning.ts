@@ -85,10 +85,10 @@ const SCALING_NEIGHBOURS: Record<ConfidenceScaling, ConfidenceScaling[]> = {
 };
 
 /**
- * ALS over (λ, α, confidence scaling) from `start` (dims, iterations and seed as given). Moves:
- * λ or α ×2 or ÷2, both together (the good region is a ridge of roughly constant λ/α), and the
- * neighbouring confidence scalings. Every trial is a cold fit with the same seed, so a setting
- * scores the same whichever path reached it.
+ * ALS over (λ, α, confidence scaling) from `start` (dims, iterations and seed as given). Moves,
+ * most promising first: λ ×2 or ÷2, λ and α together (the good region is a ridge of roughly
+ * constant λ/α), the neighbouring confidence scalings (binary vs weighted), α alone. Every
+ * trial is a cold fit with the same seed, so a setting scores the same whichever path reached it.
  */
 export function searchAls(
   fitByUser: Csr,
@@ -105,9 +105,9 @@ export function searchAls(
       { ...p, lambda: p.lambda / 2 },
       { ...p, alpha: p.alpha * 2, lambda: p.lambda * 2 },
       { ...p, alpha: p.alpha / 2, lambda: p.lambda / 2 },
+      ...SCALING_NEIGHBOURS[p.scaling].map((scaling) => ({ ...p, scaling })),
       { ...p, alpha: p.alpha * 2 },
       { ...p, alpha: p.alpha / 2 },
-      ...SCALING_NEIGHBOURS[p.scaling].map((scaling) => ({ ...p, scaling })),
     ],
     (p) => `${p.scaling}/${p.alpha}/${p.lambda}`,
     (p) => trainAls(fitByUser, fitByItem, p),
@@ -126,7 +126,7 @@ export function searchAls(
 }
 
 /** Memory allowed for keeping the best B while another is fitted (two n² Float64 matrices). */
-const EASE_KEEP_BEST_BYTES = 64 * 1024 * 1024;
+const EASE_KEEP_BEST_BYTES = 48 * 1024 * 1024;
 
 /**
  * EASE over (λ, time scale τ of the co-occurrence kernel). Moves: λ ×2 or ÷2, τ ×4 or ÷4, and

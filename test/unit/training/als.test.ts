@@ -74,7 +74,7 @@ describe('implicit ALS with conjugate gradient', () => {
     };
     const lambda = 0.5;
     const target = new Float32Array(d);
-    new CgSolver(d).sweep(row, cMinusOne, target, fixed, { lambda, cgSteps: 3 * d }, null, null);
+    new CgSolver(d).sweep(row, cMinusOne, target, fixed, { lambda, cgSteps: 3 * d });
     // A = YᵀY + λI + Σ (c_i − 1) y_i y_iᵀ, b = Σ c_i y_i, formed explicitly.
     const A = new Float64Array(d * d);
     const b = new Float64Array(d);
