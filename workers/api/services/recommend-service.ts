@@ -125,7 +125,10 @@ export async function recommendFor(
   const topN = kvTopN ?? (state?.topN?.version === version ? state.topN : null);
   const online: OnlineUserVector | null =
     realtime && state?.onlineVector?.version === version ? state.onlineVector : null;
-  const userVector = online?.vector ?? topN?.vector ?? null;
+  // A vector of another length (e.g. a base model without user embeddings) is no vector.
+  const fits = (v: number[] | undefined) =>
+    v !== undefined && model !== null && v.length === model.dims ? v : null;
+  const userVector = fits(online?.vector) ?? fits(topN?.vector) ?? null;
 
   // ANN only where the cache cannot answer alone: a KV miss, or a user whose vector moved on-line.
   let ann: RecommendInput['ann'] = null;
