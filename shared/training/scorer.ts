@@ -204,12 +204,6 @@ export interface GbdtOptions {
   minChildWeight: number;
   /** Histogram bins per feature (split candidates at bin edges). */
   bins: number;
-  /**
-   * 'logloss': pointwise logistic loss; 'lambdarank': LambdaMART's pairwise gradients within each
-   * user's list, weighted by the nDCG change of swapping the pair (Burges 2010, "From RankNet to
-   * LambdaRank to LambdaMART").
-   */
-  objective: 'logloss' | 'lambdarank';
 }
 
 export const DEFAULT_GBDT_OPTIONS: GbdtOptions = {
@@ -219,7 +213,6 @@ export const DEFAULT_GBDT_OPTIONS: GbdtOptions = {
   l2: 1,
   minChildWeight: 5,
   bins: 32,
-  objective: 'logloss',
 };
 
 type Tree = Extract<ScorerModel, { kind: 'gbdt' }>['trees'][number];
@@ -277,17 +270,12 @@ export function trainGbdt(
   const histH = new Float64Array(A * B);
   const trees: Tree[] = [];
 
-  const lambda = options.objective === 'lambdarank';
-  if (lambda) margin.fill(0);
   for (let t = 0; t < options.trees; t++) {
-    if (lambda) {
-      lambdaGradients(d, margin, grad, hess);
-    } else {
-      for (let r = 0; r < n; r++) {
-        const p = 1 / (1 + Math.exp(-margin[r]!));
-        grad[r] = p - d.labels[r]!;
-        hess[r] = Math.max(p * (1 - p), 1e-12);
-      }
+    // Logistic loss: gradient p − y and hessian p(1 − p) of each row's margin.
+    for (let r = 0; r < n; r++) {
+      const p = 1 / (1 + Math.exp(-margin[r]!));
+      grad[r] = p - d.labels[r]!;
+      hess[r] = Math.max(p * (1 - p), 1e-12);
     }
     const tree: Tree = { feature: [], threshold: [], left: [], right: [], value: [] };
     const addNode = (): number => {
@@ -373,48 +361,6 @@ export function trainGbdt(
     learningRate: options.learningRate,
     trees,
   };
-}
-
-/**
- * LambdaRank gradients and hessians (as in LightGBM's lambdarank objective): for every
- * (relevant i, irrelevant j) pair of a group, ρ = σ(s_j − s_i) and |ΔnDCG| of swapping their
- * current ranks; grad_i −= ρ|Δ|, grad_j += ρ|Δ|, hess += ρ(1 − ρ)|Δ| on both.
- */
-function lambdaGradients(
-  d: ScorerDataset,
-  margin: Float64Array,
-  grad: Float64Array,
-  hess: Float64Array,
-): void {
-  grad.fill(0);
-  hess.fill(1e-12);
-  const order: number[] = [];
-  const rankOf = new Int32Array(datasetRows(d));
-  for (let g = 0; g < datasetGroups(d); g++) {
-    const a = d.groupStart[g]!;
-    const b = d.groupStart[g + 1]!;
-    order.length = 0;
-    for (let r = a; r < b; r++) order.push(r);
-    order.sort((x, y) => margin[y]! - margin[x]! || x - y);
-    order.forEach((r, rank) => (rankOf[r] = rank));
-    let idcg = 0;
-    for (let i = 0; i < d.relevantCount[g]!; i++) idcg += 1 / Math.log2(2 + i);
-    if (idcg === 0) continue;
-    for (let i = a; i < b; i++) {
-      if (!d.labels[i]) continue;
-      const di = 1 / Math.log2(2 + rankOf[i]!);
-      for (let j = a; j < b; j++) {
-        if (d.labels[j]) continue;
-        const delta = Math.abs(di - 1 / Math.log2(2 + rankOf[j]!)) / idcg;
-        const rho = 1 / (1 + Math.exp(margin[i]! - margin[j]!));
-        grad[i] = grad[i]! - rho * delta;
-        grad[j] = grad[j]! + rho * delta;
-        const h = rho * (1 - rho) * delta;
-        hess[i] = hess[i]! + h;
-        hess[j] = hess[j]! + h;
-      }
-    }
-  }
 }
 
 /** The outcome of scorer selection: the model to serve and the evidence for it. */
