@@ -44,7 +44,9 @@ function qualitySection(r: BenchResults): string {
       formatNumber(v),
     ]),
   ];
-  const flagged = r.runs.some((run) => run.servedVsOffline?.flagged);
+  // Judged on the median gap over the runs, like every other figure.
+  const gap = medianOf(at(f, 'servedVsOffline.ndcgGap'));
+  const flagged = gap !== null && gap < -0.01;
   const sources = at(f, 'quality.sourceShares');
   const shares =
     sources && typeof sources === 'object'

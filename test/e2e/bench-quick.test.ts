@@ -26,12 +26,12 @@ describe('npm run bench -- --quick', () => {
         {
           cwd: ROOT,
           encoding: 'utf8',
-          timeout: 9 * 60 * 1000,
+          timeout: 14 * 60 * 1000,
         },
       );
       results = JSON.parse(readFileSync(out, 'utf8')) as BenchResults;
     },
-    10 * 60 * 1000,
+    15 * 60 * 1000,
   );
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
