@@ -13,7 +13,7 @@ export interface LoadDemoOptions {
   keys: { write: string; admin: string };
   data: DemoData;
   log?: (message: string) => void;
-  /** Items posted in parallel (default 16). */
+  /** Items posted in parallel (default 32). */
   itemConcurrency?: number;
   /** How long the batch run may take (default 10 minutes). */
   batchTimeoutMs?: number;
@@ -121,7 +121,7 @@ export async function loadDemo(options: LoadDemoOptions): Promise<LoadDemoReport
       }
     }
   };
-  await Promise.all(Array.from({ length: options.itemConcurrency ?? 16 }, worker));
+  await Promise.all(Array.from({ length: options.itemConcurrency ?? 32 }, worker));
   const itemsMs = performance.now() - started;
   log(
     `demo: ${data.items.length} items posted in ${(itemsMs / 1000).toFixed(1)} s` +
