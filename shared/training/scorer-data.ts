@@ -7,7 +7,7 @@ import type { ItemFacts, ScoredItem } from '../domain/artefacts';
 import { buildFeatures, FEATURE_COUNT } from '../domain/features';
 import { maskSeen, type BaseModel } from './base-model';
 import { categoryShares, RECENT_ITEMS_FOR_ITEM_ITEM, topNCandidateFacts } from './candidate-facts';
-import type { NeighbourFinder } from './neighbours';
+import type { NeighbourFinder, NeighbourList } from './neighbours';
 import type { ScorerDataset } from './scorer';
 import type { Csr } from './sparse';
 import { selectTopK } from './top-k';
@@ -32,7 +32,7 @@ export interface ScorerDataInput {
   topN: number;
 }
 
-/** Candidate lists and labels of `input.users`, plus one list per user in `lists` for metrics. */
+/** Candidate lists, features and labels of `input.users` (each user one group). */
 export function buildScorerDataset(input: ScorerDataInput): ScorerDataset {
   const { model, fit, itemIds, topN } = input;
   const nItems = model.items;
@@ -45,15 +45,13 @@ export function buildScorerDataset(input: ScorerDataInput): ScorerDataset {
       popularity: input.popularity[i]!,
     });
   });
-  const neighbourCache = new Map<number, ScoredItem[]>();
+  // Typed lists are cached (recent items repeat across users); objects only per user, briefly.
+  const neighbourCache = new Map<number, NeighbourList>();
   const neighboursOf = (item: number): ScoredItem[] => {
     let list = neighbourCache.get(item);
-    if (!list) {
-      const n = input.neighbours(item);
-      list = Array.from(n.items, (j, k) => ({ itemId: itemIds[j]!, score: n.scores[k]! }));
-      neighbourCache.set(item, list);
-    }
-    return list;
+    if (!list) neighbourCache.set(item, (list = input.neighbours(item)));
+    const { items, scores } = list;
+    return Array.from(items, (j, k) => ({ itemId: itemIds[j]!, score: scores[k]! }));
   };
   const scores = new Float64Array(nItems);
   const idx = new Int32Array(topN);
