@@ -136,6 +136,7 @@ function figures(report: BatchRunReport, dims: number) {
       peakRssBytes: memory.peakRssBytes ?? null,
       peakHeapUsedBytes: memory.peakHeapUsedBytes ?? null,
       peakHeapPlusArrayBuffersBytes: memory.peakHeapPlusArrayBuffersBytes ?? null,
+      baselineHeapPlusArrayBuffersBytes: memory.baselineHeapPlusArrayBuffersBytes ?? null,
       estimatedBytes: estimate ? Math.round(estimate.total) : null,
       estimateTerms: estimate?.terms ?? null,
     },

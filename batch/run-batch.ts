@@ -156,6 +156,8 @@ class BatchRun {
   private peakRss = 0;
   private peakHeap = 0;
   private peakIsolate = 0;
+  /** Heap + ArrayBuffers when the run started: what the process held before the run's own data. */
+  private baseline = 0;
 
   constructor(
     private readonly deps: BatchDeps,
@@ -165,6 +167,8 @@ class BatchRun {
   ) {
     this.now = deps.now ?? Date.now;
     this.lastRefresh = this.now();
+    this.sampleMemory();
+    this.baseline = this.peakIsolate;
   }
 
   async run(): Promise<BatchRunReport> {
@@ -186,6 +190,7 @@ class BatchRun {
             peakRssBytes: this.peakRss,
             peakHeapUsedBytes: this.peakHeap,
             peakHeapPlusArrayBuffersBytes: this.peakIsolate,
+            baselineHeapPlusArrayBuffersBytes: this.baseline,
           },
         });
       }
