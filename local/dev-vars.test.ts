@@ -1,8 +1,19 @@
-import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { renderDevVars, writeDevVars } from './dev-vars';
+
+const made: string[] = [];
+/** A fresh temporary directory, removed after the file's tests. */
+const tempDir = () => {
+  const dir = mkdtempSync(join(tmpdir(), 'edgerec-devvars-'));
+  made.push(dir);
+  return dir;
+};
+afterAll(() => {
+  for (const dir of made) rmSync(dir, { recursive: true, force: true });
+});
 
 describe('renderDevVars', () => {
   it('single-quotes values so that JSON keeps its double quotes', () => {
@@ -19,7 +30,7 @@ describe('renderDevVars', () => {
 
 describe('writeDevVars', () => {
   it('writes a file only its owner can read', () => {
-    const path = join(mkdtempSync(join(tmpdir(), 'edgerec-devvars-')), '.dev.vars');
+    const path = join(tempDir(), '.dev.vars');
     writeDevVars(path, { TOKEN: 'secret' }, 'h');
     expect(readFileSync(path, 'utf8')).toContain("TOKEN='secret'");
     expect(statSync(path).mode & 0o077).toBe(0);

@@ -1,15 +1,24 @@
-import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { apiKeySchema } from '../shared/config';
 import { apiKeyEntries, keysPath, loadOrCreateKeys, sha256Hex } from './stack-keys';
 
-const freshDir = () => mkdtempSync(join(tmpdir(), 'edgerec-keys-'));
+const made: string[] = [];
+/** A fresh temporary directory, removed after the file's tests. */
+const tempDir = () => {
+  const dir = mkdtempSync(join(tmpdir(), 'edgerec-keys-'));
+  made.push(dir);
+  return dir;
+};
+afterAll(() => {
+  for (const dir of made) rmSync(dir, { recursive: true, force: true });
+});
 
 describe('loadOrCreateKeys', () => {
   it('creates distinct random secrets once, then returns the same ones', () => {
-    const dir = freshDir();
+    const dir = tempDir();
     const first = loadOrCreateKeys(dir);
     expect(first.created).toBe(true);
     const secrets = [
@@ -22,11 +31,11 @@ describe('loadOrCreateKeys', () => {
     const second = loadOrCreateKeys(dir);
     expect(second.created).toBe(false);
     expect(second.keys).toEqual(first.keys);
-    expect(loadOrCreateKeys(freshDir()).keys.apiKeys.admin).not.toBe(first.keys.apiKeys.admin);
+    expect(loadOrCreateKeys(tempDir()).keys.apiKeys.admin).not.toBe(first.keys.apiKeys.admin);
   });
 
   it('refuses a damaged keys file instead of silently replacing it', () => {
-    const dir = freshDir();
+    const dir = tempDir();
     writeFileSync(keysPath(dir), JSON.stringify({ redisRestToken: 'short' }));
     expect(() => loadOrCreateKeys(dir)).toThrow(/npm run reset/);
   });
@@ -34,7 +43,7 @@ describe('loadOrCreateKeys', () => {
 
 describe('apiKeyEntries', () => {
   it('lists hashes with scopes, never the keys themselves', () => {
-    const { keys } = loadOrCreateKeys(freshDir());
+    const { keys } = loadOrCreateKeys(tempDir());
     const entries = apiKeyEntries(keys);
     for (const entry of entries) expect(apiKeySchema.safeParse(entry).success).toBe(true);
     expect(entries.map((e) => [e.id, e.scopes])).toEqual([

@@ -1,15 +1,24 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { acquireLock, lockHolder, lockPath } from './stack-lock';
 
-const freshDir = () => mkdtempSync(join(tmpdir(), 'edgerec-lock-'));
+const made: string[] = [];
+/** A fresh temporary directory, removed after the file's tests. */
+const tempDir = () => {
+  const dir = mkdtempSync(join(tmpdir(), 'edgerec-lock-'));
+  made.push(dir);
+  return dir;
+};
+afterAll(() => {
+  for (const dir of made) rmSync(dir, { recursive: true, force: true });
+});
 
 describe('stack lock', () => {
   it('is held by this process until released', () => {
-    const dir = freshDir();
+    const dir = tempDir();
     expect(lockHolder(dir)).toBeNull();
     const release = acquireLock(dir);
     expect(lockHolder(dir)).toBe(process.pid);
@@ -20,7 +29,7 @@ describe('stack lock', () => {
   });
 
   it('takes over a lock whose process is gone', () => {
-    const dir = freshDir();
+    const dir = tempDir();
     // The pid of a process that has exited (spawnSync waits for it).
     const gone = spawnSync(process.execPath, ['-e', '0']).pid!;
     writeFileSync(lockPath(dir), `${gone}\n`);

@@ -1,13 +1,24 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from './stack';
 import { prepareWorkerConfigs, relocateWranglerConfig, WORKER_CONFIGS } from './wrangler-dev';
 
+const made: string[] = [];
+/** A fresh temporary directory, removed after the file's tests. */
+const tempDir = () => {
+  const dir = mkdtempSync(join(tmpdir(), 'edgerec-wrangler-'));
+  made.push(dir);
+  return dir;
+};
+afterAll(() => {
+  for (const dir of made) rmSync(dir, { recursive: true, force: true });
+});
+
 describe('relocateWranglerConfig', () => {
   it('copies the config with an absolute main and nothing else changed', () => {
-    const stateDir = mkdtempSync(join(tmpdir(), 'edgerec-wrangler-'));
+    const stateDir = tempDir();
     const target = join(stateDir, 'copy', 'wrangler.toml');
     relocateWranglerConfig(REPO_ROOT, WORKER_CONFIGS.batch, target);
     const original = readFileSync(join(REPO_ROOT, WORKER_CONFIGS.batch), 'utf8');
@@ -22,7 +33,7 @@ describe('relocateWranglerConfig', () => {
   });
 
   it('fails clearly when there is no main line', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'edgerec-wrangler-'));
+    const dir = tempDir();
     writeFileSync(join(dir, 'wrangler.toml'), 'name = "x"\n');
     expect(() => relocateWranglerConfig(dir, 'wrangler.toml', join(dir, 'out.toml'))).toThrow(
       /no `main/,
@@ -32,7 +43,7 @@ describe('relocateWranglerConfig', () => {
 
 describe('prepareWorkerConfigs', () => {
   it('writes both configs into the state directory with a .dev.vars beside each', () => {
-    const stateDir = mkdtempSync(join(tmpdir(), 'edgerec-wrangler-'));
+    const stateDir = tempDir();
     const paths = prepareWorkerConfigs(REPO_ROOT, stateDir, { UPSTASH_REDIS_REST_TOKEN: 't0k' });
     expect(paths.api).toBe(join(stateDir, 'workers', 'wrangler.toml'));
     expect(paths.batch).toBe(join(stateDir, 'workers', 'batch', 'wrangler.toml'));
