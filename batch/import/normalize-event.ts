@@ -2,8 +2,10 @@
 import type { EventInput, StoredEvent } from '../../shared/domain/events';
 
 /**
- * A stable id for an event without one: FNV-1a (64-bit) of (user, item, type, time), so that
- * importing the same file twice yields the same ids (and the ingest path can de-duplicate them).
+ * A stable id for an event without one, from (user, item, type, time), so that importing the same
+ * file twice yields the same ids (and the ingest path can de-duplicate them): 64 bits from two
+ * 32-bit hashes of the text — FNV-1a and a multiply-xorshift (MurmurHash2's step) — in `Math.imul`
+ * arithmetic, an order of magnitude faster than a BigInt FNV-64 over a million lines.
  */
 export function derivedEventId(
   userId: string,
@@ -11,13 +13,17 @@ export function derivedEventId(
   type: string,
   timestamp: number,
 ): string {
-  let h = 0xcbf29ce484222325n;
   const text = `${userId}\u0000${itemId}\u0000${type}\u0000${timestamp}`;
+  let a = 0x811c9dc5;
+  let b = 0x9747b28c ^ text.length;
   for (let i = 0; i < text.length; i++) {
-    h ^= BigInt(text.charCodeAt(i));
-    h = (h * 0x100000001b3n) & 0xffffffffffffffffn;
+    const c = text.charCodeAt(i);
+    a = Math.imul(a ^ c, 0x01000193);
+    b = Math.imul(b ^ c, 0x5bd1e995);
+    b ^= b >>> 15;
   }
-  return `imp-${h.toString(16).padStart(16, '0')}`;
+  const hex = (h: number) => (h >>> 0).toString(16).padStart(8, '0');
+  return `imp-${hex(a)}${hex(b)}`;
 }
 
 /** Milliseconds since epoch from a number of ms or an ISO 8601 string. */
