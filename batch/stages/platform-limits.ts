@@ -45,8 +45,8 @@ export interface RunSize {
 
 /** Bytes per event of the snapshot's columns (4 + 4 + 4 + 8 + 8, rounded up for growth slack). */
 const SNAPSHOT_BYTES_PER_EVENT = 32;
-/** Validation users the scorer is trained on at most (MAX_SCORER_USERS in shared/training/index.ts). */
-const SCORER_USERS_CAP = 5000;
+/** Rows of the scorer's training set at most (MAX_SCORER_ROWS in shared/training/index.ts). */
+const SCORER_ROWS_CAP = 100_000;
 /** The runtime, the code and the chunk being written. */
 const RUNTIME_BYTES = 24 * 1024 * 1024;
 
@@ -63,21 +63,20 @@ export interface MemoryEstimate {
  * - the interaction matrix in COO plus its user- and item-major copies (~60 bytes per non-zero);
  * - user and item factors in Float32 and the Float64 working rows of ALS (~36 bytes per row·dim);
  * - EASE, when attempted: one dense items × items Float64 matrix, inverted in place (`easeBytes`);
- * - the scorer's training set: top-N candidates × features in Float64 for up to 5,000 validation
- *   users, ×1.5 for the growing array it is built in;
+ * - the scorer's training set: one Float64 feature row per top-N candidate of the validation users
+ *   it samples, at most 100,000 rows (12.8 MB);
  * - a fixed 24 MB for the runtime, the code and the chunk being written.
  * Checked against live memory (heap + ArrayBuffers after a GC, batch/measure.ts): MovieLens-100K
  * with EASE measured 50 MB above the process baseline, estimated 74 MB without the runtime term.
  */
 export function estimateMemory(size: RunSize): MemoryEstimate {
   const rows = size.users + size.items;
-  const scorerUsers = Math.min(size.users, SCORER_USERS_CAP);
   const terms: Record<string, number> = {
     snapshot: size.events * SNAPSHOT_BYTES_PER_EVENT + rows * 80,
     interactions: size.nonZeros * 60,
     factors: rows * size.dims * 36,
     ease: size.items <= size.easeMaxItems ? easeBytes(size.items) : 0,
-    scorer: Math.round(scorerUsers * LIMITS.topN * FEATURE_COUNT * 8 * 1.5),
+    scorer: Math.min(size.users * LIMITS.topN, SCORER_ROWS_CAP) * FEATURE_COUNT * 8,
     runtime: RUNTIME_BYTES,
   };
   const total = Object.values(terms).reduce((a, b) => a + b, 0);

@@ -75,9 +75,8 @@ describe('platform limits', () => {
 
   it('states the largest typical data set a Worker run holds', () => {
     const cap = workerCapacity(64);
-    // The scorer's training set (Float64 features of 200 candidates per validation user) bounds it.
-    expect(cap.users).toBeGreaterThan(1000);
-    expect(cap.users).toBeLessThan(5000);
+    expect(cap.events).toBeGreaterThan(100_000);
+    expect(cap.users).toBeGreaterThan(943);
     expect(workerRefusal(size({ ...cap, nonZeros: Math.ceil(cap.events * 0.9) }))).toBeNull();
     expect(workerCapacity(256).events).toBeLessThan(cap.events);
   });
