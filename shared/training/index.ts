@@ -41,7 +41,7 @@ export { itemPopularity } from './popularity';
 /**
  * Defaults of `TrainConfig`. EASE is attempted up to 2,500 items: its dense items × items
  * Float64 matrix is 8·n² bytes (50 MB at 2,500), at most one is alive during the final fit (two
- * while tuning only when 16·n² ≤ 48 MB, i.e. n ≤ 1,773), which fits a 128 MB Worker beside the
+ * while tuning only when 16·n² ≤ 32 MB, i.e. n ≤ 1,448), which fits a 128 MB Worker beside the
  * rest; its inverse costs ≈ n³ flops (≈ 10 s at 2,500 items in V8).
  */
 export const DEFAULT_TRAIN_CONFIG: TrainConfig = {

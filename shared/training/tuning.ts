@@ -126,7 +126,7 @@ export function searchAls(
 }
 
 /** Memory allowed for keeping the best B while another is fitted (two n² Float64 matrices). */
-const EASE_KEEP_BEST_BYTES = 48 * 1024 * 1024;
+const EASE_KEEP_BEST_BYTES = 32 * 1024 * 1024;
 
 /**
  * EASE over (λ, time scale τ of the co-occurrence kernel). Moves: λ ×2 or ÷2, τ ×4 or ÷4, and
