@@ -36,7 +36,8 @@ function run(cmd: string, args: string[]): string | null {
 /** Collects the environment; nothing here reads secrets or personal data (no hostname, no user). */
 export function collectEnvironment(command: string, now = new Date()): BenchEnvironment {
   const cpus = os.cpus();
-  const status = run('git', ['status', '--porcelain']);
+  // Untracked files (a node_modules link, scratch files) do not change the measured code.
+  const status = run('git', ['status', '--porcelain', '--untracked-files=no']);
   return {
     date: now.toISOString(),
     command,
