@@ -2,7 +2,9 @@
  * Fold-in of one user's vector against fixed item factors: the implicit-feedback ALS user step of
  * Hu, Koren & Volinsky (2008), "Collaborative Filtering for Implicit Feedback Datasets", eq. 4,
  *
- *   x = (YᵀY + Yᵀ(Cᵘ − I)Y + λI)⁻¹ YᵀCᵘp(u),   cᵤᵢ = 1 + α·rᵤᵢ,
+ *   x = (YᵀY + Yᵀ(Cᵘ − I)Y + λI)⁻¹ YᵀCᵘp(u),   cᵤᵢ = 1 + α·f(rᵤᵢ),
+ *
+ * with f the confidence scaling the batch trained with (linear, log or binary; `confidenceScale`),
  *
  * extended with a Gaussian prior toward the batch vector x₀ (weight μ) so that a handful of recent
  * events nudges the vector instead of replacing it: minimise Σᵢ cᵤᵢ(pᵤᵢ − xᵀyᵢ)² + λ‖x‖² + μ‖x − x₀‖²,
@@ -10,6 +12,8 @@
  * YᵀY comes precomputed with the version (`manifest.gram`), so a solve costs O(n·d² + d³) for n
  * interacted items. The result's norm is bounded so that it cannot drift.
  */
+
+import { confidenceScale, type ConfidenceScaling } from '../training/als';
 
 /** One interacted item: its row in the factor matrix and its summed event weight rᵤᵢ (> 0). */
 export interface FoldInInteraction {
@@ -29,6 +33,9 @@ export interface FoldInInput {
   lambda: number;
   alpha: number;
   priorWeight: number;
+  /** The batch's confidence scaling f (default linear) and its ε for `log`. */
+  confidence?: ConfidenceScaling;
+  epsilon?: number;
   /** Upper bound of ‖x‖; the solution is scaled down onto it when longer. */
   maxNorm: number;
 }
@@ -40,7 +47,7 @@ export function foldInUser(input: FoldInInput): Float64Array {
   for (let i = 0; i < dims * dims; i++) a[i] = gram[i] ?? 0;
   const b = new Float64Array(dims);
   for (const { row, weight } of interactions) {
-    const c = 1 + alpha * weight;
+    const c = 1 + alpha * confidenceScale(weight, input.confidence ?? 'linear', input.epsilon ?? 1);
     const base = row * dims;
     for (let i = 0; i < dims; i++) {
       const yi = factors[base + i]!;

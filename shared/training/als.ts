@@ -48,6 +48,14 @@ export interface AlsModel {
   iterations: number;
 }
 
+/**
+ * The scaled interaction strength f(w) in c = 1 + α·f(w): the raw weight (Hu, Koren, Volinsky 2008,
+ * eq. 2), its log (eq. 6, log(1 + w/ε)) or 1 for any interaction (binary). Fold-in uses it too.
+ */
+export function confidenceScale(w: number, scaling: ConfidenceScaling, epsilon: number): number {
+  return scaling === 'binary' ? 1 : scaling === 'log' ? Math.log1p(w / epsilon) : w;
+}
+
 /** c − 1 per entry of `m`: the extra confidence of an observed interaction. */
 export function confidenceMinusOne(
   m: Csr,
@@ -56,8 +64,7 @@ export function confidenceMinusOne(
   const out = new Float32Array(m.values.length);
   for (let e = 0; e < out.length; e++) {
     const w = m.values[e]!;
-    const f = p.scaling === 'binary' ? 1 : p.scaling === 'log' ? Math.log1p(w / p.epsilon) : w;
-    out[e] = p.alpha * f;
+    out[e] = p.alpha * confidenceScale(w, p.scaling, p.epsilon);
   }
   return out;
 }

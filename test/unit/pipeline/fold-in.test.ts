@@ -117,6 +117,35 @@ describe('foldInUser', () => {
     expect(Math.hypot(...x)).toBeCloseTo(0.5, 6);
   });
 
+  it('uses the confidence scaling the batch trained with', () => {
+    const { factors, gram, prior, dims } = problem(4);
+    const base = {
+      dims,
+      gram,
+      factors,
+      prior,
+      lambda: 0.3,
+      alpha: 5,
+      priorWeight: 0.7,
+      maxNorm: 1e9,
+    };
+    const strong = [{ row: 2, weight: 5 }];
+    const weak = [{ row: 2, weight: 1 }];
+    // Binary confidence: any interaction counts once, so the weight does not matter...
+    const binaryStrong = foldInUser({ ...base, interactions: strong, confidence: 'binary' });
+    const binaryWeak = foldInUser({ ...base, interactions: weak, confidence: 'binary' });
+    expect(Array.from(binaryStrong)).toEqual(Array.from(binaryWeak));
+    // ...and equals linear confidence at weight 1; linear at weight 5 differs.
+    const linearWeak = foldInUser({ ...base, interactions: weak });
+    const linearStrong = foldInUser({ ...base, interactions: strong });
+    expect(Array.from(binaryWeak)).toEqual(Array.from(linearWeak));
+    expect(Array.from(linearStrong)).not.toEqual(Array.from(linearWeak));
+    // Log confidence: f(5) = log(1 + 5/ε) equals linear confidence at that weight.
+    const logStrong = foldInUser({ ...base, interactions: strong, confidence: 'log', epsilon: 1 });
+    const linearLog = foldInUser({ ...base, interactions: [{ row: 2, weight: Math.log1p(5) }] });
+    expect(Array.from(logStrong)).toEqual(Array.from(linearLog));
+  });
+
   it('refuses a matrix that is not positive definite', () => {
     expect(() =>
       choleskySolve(new Float64Array([1, 2, 2, 1]), new Float64Array([1, 1]), 2),

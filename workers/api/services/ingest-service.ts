@@ -145,6 +145,8 @@ export async function foldInUsers(
       lambda,
       alpha,
       priorWeight,
+      confidence: model.manifest.foldIn.confidence,
+      epsilon: model.manifest.foldIn.epsilon,
       // Bounded: at most twice the batch vector's length (or a typical item's length for a new user).
       maxNorm: Math.max(2 * priorNorm, 2 * model.meanItemNorm),
     });
