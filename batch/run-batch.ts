@@ -273,6 +273,9 @@ class BatchRun {
         neighbours: LIMITS.neighbours,
         ...options.train,
         easeMaxItems: size.easeMaxItems,
+        // Training reads no clock itself; this one times its stages and ALS throughput (in
+        // workerd time only advances on I/O, so there the timings stay 0).
+        clock: () => performance.now(),
       };
       return [
         config,
