@@ -45,6 +45,8 @@ export interface RunSize {
 
 /** Bytes per event of the snapshot's columns (4 + 4 + 4 + 8 + 8, rounded up for growth slack). */
 const SNAPSHOT_BYTES_PER_EVENT = 32;
+/** Items × items matrices alive at once while EASE is tuned and fitted (measured on ML-100K). */
+const EASE_MATRICES = 3;
 /** Rows of the scorer's training set at most (MAX_SCORER_ROWS in shared/training/index.ts). */
 const SCORER_ROWS_CAP = 100_000;
 /** The runtime, the code and the chunk being written. */
@@ -62,14 +64,14 @@ export interface MemoryEstimate {
  * - snapshot columns: 5 numbers per event (32 bytes) and ~80 bytes per interned id;
  * - the interaction matrix in COO plus its user- and item-major copies (~60 bytes per non-zero);
  * - user and item factors in Float32 and the Float64 working rows of ALS (~36 bytes per row·dim);
- * - EASE, when attempted: two dense items × items Float64 matrices (`easeBytes` each): while
- *   λ is tuned the Gram matrix is kept beside the copy being inverted in place;
+ * - EASE, when attempted: three dense items × items Float64 matrices (`easeBytes` each) — the
+ *   Gram matrix, the copy inverted in place and the final model's — as measured;
  * - the scorer's training set: one Float64 feature row per top-N candidate of the validation users
  *   it samples, at most 100,000 rows (12.8 MB);
  * - a fixed 24 MB for the runtime, the code and the chunk being written.
- * Checked against live memory (heap + ArrayBuffers after a GC at each sample, batch/measure.ts,
- * hyper-parameters tuned): MovieLens-100K with EASE 97 MB above the process baseline, estimated
- * 96 MB with the runtime term; 1M generated events (ALS) 138 MB, estimated 160 MB.
+ * Checked against live memory (heap + ArrayBuffers after a GC at each sample, batch/measure.ts):
+ * MovieLens-100K with EASE 108 MB above the process baseline (estimated 95 MB without the
+ * runtime term); 1M generated events, ALS, 160 MB (estimated 128 MB).
  */
 export function estimateMemory(size: RunSize): MemoryEstimate {
   const rows = size.users + size.items;
@@ -77,7 +79,7 @@ export function estimateMemory(size: RunSize): MemoryEstimate {
     snapshot: size.events * SNAPSHOT_BYTES_PER_EVENT + rows * 80,
     interactions: size.nonZeros * 60,
     factors: rows * size.dims * 36,
-    ease: size.items <= size.easeMaxItems ? 2 * easeBytes(size.items) : 0,
+    ease: size.items <= size.easeMaxItems ? EASE_MATRICES * easeBytes(size.items) : 0,
     scorer: Math.min(size.users * LIMITS.topN, SCORER_ROWS_CAP) * FEATURE_COUNT * 8,
     runtime: RUNTIME_BYTES,
   };
@@ -106,8 +108,7 @@ export function workerRefusal(size: RunSize, limits: WorkerLimits = WORKER_LIMIT
 export function easeMaxItemsFor(size: Omit<RunSize, 'easeMaxItems'>, budgetBytes: number): number {
   const rest = estimateMemory({ ...size, easeMaxItems: 0 }).total;
   const free = budgetBytes - rest;
-  // The EASE term is 2·easeBytes(n) = 16·n².
-  return free <= 0 ? 0 : Math.floor(Math.sqrt(free / (2 * easeBytes(1))));
+  return free <= 0 ? 0 : Math.floor(Math.sqrt(free / (EASE_MATRICES * easeBytes(1))));
 }
 
 /**
