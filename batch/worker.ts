@@ -10,18 +10,9 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import { KvOperationBudget, KvResultStore } from '../shared/adapters/kv-result-store';
 import { parseConfig, type Config } from '../shared/config';
+import { batchTriggerSchema, type BatchTrigger } from '../shared/domain/batch';
 import { createBatchDeps } from './deps';
 import { startBatch, type BatchOptions } from './run-batch';
-
-/** Optional body of `POST /runs`: training settings of this run only. */
-const runRequestSchema = z
-  .object({
-    dims: z.number().int().min(2).max(1024).optional(),
-    seed: z.number().int().optional(),
-    tune: z.enum(['auto', 'off']).optional(),
-    model: z.enum(['auto', 'als', 'ease']).optional(),
-  })
-  .strict();
 
 type BatchEnv = { Bindings: Env };
 
@@ -42,7 +33,7 @@ function configOf(env: Env): Config {
 function batchOptions(
   config: Config,
   trigger: BatchOptions['trigger'],
-  overrides: z.infer<typeof runRequestSchema> = {},
+  overrides: BatchTrigger = {},
 ): BatchOptions {
   return {
     trigger,
@@ -71,7 +62,7 @@ app.post('/runs', async (c) => {
       return problem(400, 'invalid-body', 'the body is not JSON');
     }
   }
-  const parsed = runRequestSchema.safeParse(body);
+  const parsed = batchTriggerSchema.safeParse(body);
   if (!parsed.success) return problem(400, 'invalid-body', z.prettifyError(parsed.error));
   const config = configOf(c.env);
   const deps = createBatchDeps(config, { kv: c.env.RESULTS });

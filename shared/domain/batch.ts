@@ -1,5 +1,21 @@
 /** Batch run reports (Redis `batchRun`), as `GET /v1/admin/batch/{runId}` returns them. */
+import { z } from 'zod';
 import type { RankingMetrics } from './artefacts';
+
+/**
+ * Optional training settings of one run: the body of `POST /v1/admin/batch`, which the API worker
+ * forwards unchanged as the batch worker's `POST /runs` body.
+ */
+export const batchTriggerSchema = z
+  .object({
+    dims: z.number().int().min(2).max(1024).optional(),
+    seed: z.number().int().optional(),
+    tune: z.enum(['auto', 'off']).optional(),
+    model: z.enum(['auto', 'als', 'ease']).optional(),
+  })
+  .strict();
+
+export type BatchTrigger = z.infer<typeof batchTriggerSchema>;
 
 export type BatchRunState = 'queued' | 'running' | 'succeeded' | 'failed' | 'refused';
 

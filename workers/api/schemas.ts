@@ -130,11 +130,4 @@ export const problemSchema = z.object({
 /** Admin answers are the batch worker's JSON, passed through. */
 export const adminAnswerSchema = z.record(z.string(), z.unknown());
 /** Optional training settings of one run (the batch worker's `POST /runs` body). */
-export const batchTriggerSchema = z
-  .object({
-    dims: z.number().int().min(2).max(1024).optional(),
-    seed: z.number().int().optional(),
-    tune: z.enum(['auto', 'off']).optional(),
-    model: z.enum(['auto', 'als', 'ease']).optional(),
-  })
-  .strict();
+export { batchTriggerSchema } from '../../shared/domain/batch';
