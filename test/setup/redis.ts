@@ -10,16 +10,12 @@ import IORedis from 'ioredis';
 import { resolveRedis } from '../../local/redis-server';
 import { startRedisRestServer } from '../../local/redis-rest/server';
 import { TEST_PORTS, TEST_TOKENS, TEST_URLS } from './test-ports';
+import { startOncePerProcess } from './once-per-process';
 
 /** The Redis URL the test servers use: `REDIS_URL` if set, else the test redis-server's. */
 export function testRedisUrl(): string {
   return process.env.REDIS_URL || TEST_URLS.redis;
 }
-
-// Several vitest projects may run this global setup in one process: start once, stop with the last.
-const SHARED = Symbol.for('edgerec.test.redis');
-type Shared = { users: number; started: Promise<() => Promise<void>> };
-const registry = globalThis as { [SHARED]?: Shared };
 
 /**
  * Starts redis-server (unless `REDIS_URL` is set) and the REST server, empties the database
@@ -27,22 +23,7 @@ const registry = globalThis as { [SHARED]?: Shared };
  * one-line install hint when there is neither `redis-server` on PATH nor `REDIS_URL`.
  */
 export async function startRedisForTests(): Promise<() => Promise<void>> {
-  const shared = (registry[SHARED] ??= { users: 0, started: startOnce() });
-  shared.users += 1;
-  try {
-    await shared.started;
-  } catch (error) {
-    delete registry[SHARED];
-    throw error;
-  }
-  return async () => {
-    shared.users -= 1;
-    if (shared.users > 0) return;
-    delete registry[SHARED];
-    await (
-      await shared.started
-    )();
-  };
+  return startOncePerProcess('redis', startOnce);
 }
 
 async function startOnce(): Promise<() => Promise<void>> {
