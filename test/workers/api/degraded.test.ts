@@ -53,8 +53,12 @@ describe('degraded answers', () => {
   });
 
   it('skips ANN with `ann:error` when the vector server is unreachable, still answering from Redis', async () => {
-    // redis-drama has no KV copy, so the ANN source is asked (and fails).
-    const body = await recommend({ UPSTASH_VECTOR_REST_URL: NOWHERE }, 'redis-drama');
+    // A category filter makes the ANN source worth asking (and it fails).
+    const body = await recommend(
+      { UPSTASH_VECTOR_REST_URL: NOWHERE },
+      'redis-drama',
+      'k=5&category=drama',
+    );
     expect(body.degraded).toEqual(['ann:error']);
     const { got, want } = topNPart(
       body.items.map((i) => i.itemId),
@@ -78,7 +82,7 @@ describe('degraded answers', () => {
       },
     });
     const res = await app.request(
-      '/v1/users/redis-drama/recommendations?k=5',
+      '/v1/users/redis-drama/recommendations?k=5&category=drama',
       { headers },
       {
         ...testEnv,

@@ -1,6 +1,6 @@
 /**
  * Hot-path discipline, counted: a recommendation makes one KV read, one Redis round trip and —
- * only on a KV miss or a user with fresh real-time state — one vector query. The Upstash clients
+ * only where the cached top-N cannot answer alone — one vector query. The Upstash clients
  * use the global `fetch`, so wrapping it counts real HTTP round trips; the KV binding is wrapped.
  */
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -42,9 +42,9 @@ function countingApp() {
   }) as typeof fetch;
   const app = createApp();
   const bindings = { ...testEnv, RESULTS: countingKv, EDGEREC_RATE_LIMIT_PER_MINUTE: '0' };
-  const get = async (userId: string) => {
+  const get = async (userId: string, query = '') => {
     const res = await app.request(
-      `/v1/users/${userId}/recommendations?k=10`,
+      `/v1/users/${userId}/recommendations?k=10${query}`,
       { headers: { Authorization: 'Bearer test-read-key' } },
       bindings,
     );
@@ -65,11 +65,23 @@ describe('round trips per recommendation', () => {
     expect(res.headers.get('X-Edgerec-Round-Trips')).toBe('kv=1, redis=1, vector=0');
   });
 
-  it('KV miss: one KV read, one Redis round trip and one vector query, nothing more', async () => {
+  it('KV miss answered by Redis: one KV read, one Redis round trip, no vector query', async () => {
     const { counts, get, reset } = countingApp();
     await get('redis-trips');
     reset();
     const res = await get('redis-trips');
+    expect(counts).toEqual({ kv: 1, redis: 1, vector: 0 });
+    const body = (await res.json()) as { items: { sources: string[] }[]; degraded: string[] };
+    expect(body.degraded).toEqual([]);
+    expect(body.items.some((i) => i.sources.includes('topn'))).toBe(true);
+    expect(body.items.every((i) => !i.sources.includes('ann'))).toBe(true);
+  });
+
+  it('category filter: one KV read, one Redis round trip and one vector query, nothing more', async () => {
+    const { counts, get, reset } = countingApp();
+    await get('redis-trips', '&category=comedy');
+    reset();
+    const res = await get('redis-trips', '&category=comedy');
     expect(counts).toEqual({ kv: 1, redis: 1, vector: 1 });
     expect(res.headers.get('X-Edgerec-Round-Trips')).toBe('kv=1, redis=1, vector=1');
     const body = (await res.json()) as { items: { sources: string[] }[]; degraded: string[] };

@@ -1,7 +1,7 @@
 /**
  * The recommendation request: gathers the I/O in parallel under time budgets (one KV read, one
- * Redis round trip, then — only on a KV miss or a user with fresh real-time state — one vector
- * query), loads the version's model once per isolate, and runs the pure pipeline.
+ * Redis round trip, then — only where the cached top-N cannot answer alone — one vector query),
+ * loads the version's model once per isolate, and runs the pure pipeline.
  */
 import type { OnlineUserVector, TopNRecord } from '../../../shared/domain/artefacts';
 import type { Device } from '../../../shared/domain/features';
@@ -130,9 +130,12 @@ export async function recommendFor(
     v !== undefined && model !== null && v.length === model.dims ? v : null;
   const userVector = fits(online?.vector) ?? fits(topN?.vector) ?? null;
 
-  // ANN only where the cache cannot answer alone: a KV miss, or a user whose vector moved on-line.
+  // ANN only where the cached top-N (KV's or Redis's copy) cannot answer alone: no cached list, a
+  // vector that moved on-line since the batch, or a category filter the list may barely cover.
+  // Asking it for every cache hit would let approximate matches displace the exact batch top-N.
+  const needsAnn = topN === null || online !== null || req.category !== undefined;
   let ann: RecommendInput['ann'] = null;
-  if (model && version !== null && userVector !== null && (kvTopN === null || online !== null)) {
+  if (model && version !== null && userVector !== null && needsAnn) {
     roundTrips.vector++;
     const outcome = await runWithBudget(
       'ann',
