@@ -8,6 +8,8 @@ import { delimiter, join, resolve } from 'node:path';
 export interface RunningRedis {
   /** `redis://host:port` of the server. */
   url: string;
+  /** pid of the redis-server this process started; `null` for a `REDIS_URL` server. */
+  pid: number | null;
   /** Stops the server if this process started it (a `REDIS_URL` server is left running). */
   stop(): Promise<void>;
 }
@@ -103,14 +105,19 @@ export async function startRedisServer(options: StartRedisOptions): Promise<Runn
   void exited.then(() => {
     running = false;
   });
-  // Never leave an orphan redis-server behind when this process exits without stop().
-  const killOnExit = () => child.kill('SIGTERM');
+  // Never leave an orphan redis-server behind when this process exits without stop(); SIGCONT too,
+  // or a server paused by a failure test would hold the SIGTERM until someone resumed it.
+  const killOnExit = () => {
+    child.kill('SIGTERM');
+    child.kill('SIGCONT');
+  };
   process.once('exit', killOnExit);
 
   const stop = async () => {
     process.off('exit', killOnExit);
     if (!running) return;
     child.kill('SIGTERM');
+    child.kill('SIGCONT');
     const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
     await exited;
     clearTimeout(timer);
@@ -131,7 +138,7 @@ export async function startRedisServer(options: StartRedisOptions): Promise<Runn
     }
   }
   const hostInUrl = host.includes(':') ? `[${host}]` : host;
-  return { url: `redis://${hostInUrl}:${options.port}`, stop };
+  return { url: `redis://${hostInUrl}:${options.port}`, pid: child.pid ?? null, stop };
 }
 
 /**
@@ -142,7 +149,7 @@ export async function resolveRedis(
   options: StartRedisOptions,
   env: Record<string, string | undefined> = process.env,
 ): Promise<RunningRedis> {
-  if (env.REDIS_URL) return { url: env.REDIS_URL, stop: async () => {} };
+  if (env.REDIS_URL) return { url: env.REDIS_URL, pid: null, stop: async () => {} };
   if (!findRedisServer(env.PATH ?? process.env.PATH)) throw new Error(INSTALL_REDIS_HINT);
   return startRedisServer(options);
 }

@@ -16,8 +16,16 @@ import {
   findRedisServer,
   INSTALL_REDIS_HINT,
   resolveRedis,
+  startRedisServer,
   type RunningRedis,
+  type StartRedisOptions,
 } from './redis-server';
+import {
+  serviceControl,
+  signalProcess,
+  type ServiceControl,
+  type ServiceProcess,
+} from './service-control';
 import { acquireLock } from './stack-lock';
 import { apiKeyEntries, loadOrCreateKeys, type StackKeys } from './stack-keys';
 import { answersOk, waitFor } from './wait-for';
@@ -119,8 +127,20 @@ export interface RunningStack {
   startupMs: number;
   /** Process group ids of the children (wrangler + workerd, REST servers). */
   processGroups(): number[];
+  /**
+   * The dependency processes, to pause, kill, resume or restart one (failure tests); `redis` is
+   * null when `REDIS_URL` names a server the stack did not start.
+   */
+  services: StackServices;
   /** Stops every part; resolves once nothing is left running. Safe to call twice. */
   stop(): Promise<void>;
+}
+
+/** Controls of the stack's dependency processes. */
+export interface StackServices {
+  redis: ServiceControl | null;
+  redisRest: ServiceControl;
+  vectorRest: ServiceControl;
 }
 
 /** The marker that says the demo data was loaded into this state directory. */
@@ -159,19 +179,24 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
   mkdirSync(stateDir, { recursive: true });
   const releaseLock = acquireLock(stateDir);
 
+  // The workers' process group (wrangler + workerd).
   const groups: ChildGroup[] = [];
+  // The REST servers, each replaceable by a restart (so they are stopped through their control).
+  const restServices: ServiceControl[] = [];
   let redis: RunningRedis | null = null;
+  let redisService: ServiceControl | null = null;
   let stopCron = () => {};
   let stopped = false;
   const stop = async () => {
     if (stopped) return;
     stopped = true;
     stopCron();
+    // A paused dependency (failure tests) would hold up the shutdown of what talks to it.
+    for (const service of [...restServices, redisService]) service?.resume();
     // Workers first (they call the REST servers), then the REST servers, then Redis.
-    const wrangler = groups.find((g) => g.name === 'wrangler');
-    await wrangler?.stop();
-    await Promise.all(groups.filter((g) => g !== wrangler).map((g) => g.stop()));
-    await redis?.stop();
+    await Promise.all(groups.map((g) => g.stop()));
+    await Promise.all(restServices.map((s) => s.stop()));
+    await (redisService ? redisService.stop() : redis?.stop());
     releaseLock();
   };
 
@@ -212,24 +237,31 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       ...(options.onWorkerOutput ? { onLine: options.onWorkerOutput } : {}),
     });
     groups.push(wrangler);
-    const vectorRest = startRestService('vector-rest', {
+    const vectorRest = restartableRestService('vector-rest', {
       EDGEREC_SERVICE_PORT: String(ports.vectorRest),
       EDGEREC_SERVICE_TOKEN: keys.vectorRestToken,
       EDGEREC_SERVICE_DIMENSION: dims,
       EDGEREC_SERVICE_DATA_DIR: join(stateDir, 'vector'),
     });
-    groups.push(vectorRest.group);
-    redis = await resolveRedis(
-      { port: ports.redis, dataDir: join(stateDir, 'redis'), host: '127.0.0.1' },
-      env,
-    );
+    restServices.push(vectorRest.control);
+    const redisOptions: StartRedisOptions = {
+      port: ports.redis,
+      dataDir: join(stateDir, 'redis'),
+      host: '127.0.0.1',
+    };
+    redis = await resolveRedis(redisOptions, env);
+    if (redis.pid !== null) {
+      redisService = serviceControl('redis', redisProcess(redis), async () =>
+        redisProcess(await startRedisServer(redisOptions)),
+      );
+    }
     log(env.REDIS_URL ? `redis: using REDIS_URL` : `redis: redis-server on ${urls.redis}`);
-    const redisRest = startRestService('redis-rest', {
+    const redisRest = restartableRestService('redis-rest', {
       EDGEREC_SERVICE_PORT: String(ports.redisRest),
       EDGEREC_SERVICE_TOKEN: keys.redisRestToken,
       EDGEREC_SERVICE_REDIS_URL: redis.url,
     });
-    groups.push(redisRest.group);
+    restServices.push(redisRest.control);
 
     signal?.throwIfAborted();
     await Promise.all([vectorRest.ready, redisRest.ready]);
@@ -277,7 +309,12 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       firstStart: created,
       demo,
       startupMs: performance.now() - started,
-      processGroups: () => groups.map((g) => g.pid),
+      processGroups: () => [...groups.map((g) => g.pid), ...restServices.map((s) => s.pid())],
+      services: {
+        redis: redisService,
+        redisRest: redisRest.control,
+        vectorRest: vectorRest.control,
+      },
       stop,
     };
   } catch (error) {
@@ -310,6 +347,35 @@ async function assertPortsFree(ports: StackPorts, skip: (keyof StackPorts)[]): P
 function exitedMessage(group: ChildGroup): string | null {
   if (group.running()) return null;
   return `${group.name} exited during start-up:\n${group.recentOutput().slice(-12).join('\n')}`;
+}
+
+/** A redis-server started by the stack, as a service process. */
+function redisProcess(redis: RunningRedis): ServiceProcess {
+  const pid = redis.pid!;
+  return { pid, signal: (signal) => signalProcess(pid, signal), stop: () => redis.stop() };
+}
+
+/** A process group, as a service process. */
+function groupProcess(group: ChildGroup): ServiceProcess {
+  return {
+    pid: group.pid,
+    signal: (signal) => signalProcess(-group.pid, signal),
+    stop: () => group.stop(),
+  };
+}
+
+/** `startRestService` with a control whose `restart()` starts it again with the same settings. */
+function restartableRestService(
+  service: 'redis-rest' | 'vector-rest',
+  serviceEnv: Record<string, string>,
+): { control: ServiceControl; ready: Promise<void> } {
+  const first = startRestService(service, serviceEnv);
+  const control = serviceControl(service, groupProcess(first.group), async () => {
+    const next = startRestService(service, serviceEnv);
+    await next.ready;
+    return groupProcess(next.group);
+  });
+  return { control, ready: first.ready };
 }
 
 /** Starts one REST server in a child process; `ready` resolves when it prints its ready line. */
