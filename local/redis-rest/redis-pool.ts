@@ -61,9 +61,10 @@ export class RedisPool {
   /** Runs one command; a Redis error comes back as `{error}`, a dead backend throws 503. */
   async single(argv: readonly string[]): Promise<CommandOutcome> {
     const [name, ...args] = argv;
+    const conn = this.pickShared();
     try {
       return {
-        reply: (await this.pickShared().callBuffer(commandName(name!), ...args)) as RespReply,
+        reply: (await conn.callBuffer(commandName(name!), ...args)) as RespReply,
       };
     } catch (error) {
       return outcomeOfError(error);
@@ -86,6 +87,8 @@ export class RedisPool {
    * transaction (`EXECABORT`: a command was rejected while queueing).
    */
   async transaction(argvs: ReadonlyArray<readonly string[]>): Promise<CommandOutcome[]> {
+    // A dedicated connection opened while the backend is down would wait for it: fail first.
+    this.pickShared();
     const conn = await this.acquireDedicated();
     let clean = false;
     try {
@@ -121,8 +124,9 @@ export class RedisPool {
   /** Runs one command with UTF-8 replies, for the server's own bookkeeping (e.g. `COMMAND`). */
   async internal(argv: readonly string[]): Promise<unknown> {
     const [name, ...args] = argv;
+    const conn = this.pickShared();
     try {
-      return await this.pickShared().call(commandName(name!), ...args);
+      return await conn.call(commandName(name!), ...args);
     } catch (error) {
       throw unavailable(error);
     }
@@ -173,9 +177,18 @@ export class RedisPool {
     return conn;
   }
 
+  /**
+   * The next shared connection that is up. When none is (redis-server crashed or restarts), the
+   * request fails at once with 503 instead of waiting in ioredis' offline queue through its
+   * reconnect attempts (up to seconds), so that a dead backend looks dead, not hung.
+   */
   private pickShared(): Redis {
-    this.nextShared = (this.nextShared + 1) % this.shared.length;
-    return this.shared[this.nextShared]!;
+    for (let i = 0; i < this.shared.length; i++) {
+      this.nextShared = (this.nextShared + 1) % this.shared.length;
+      const conn = this.shared[this.nextShared]!;
+      if (conn.status === 'ready') return conn;
+    }
+    throw unavailable(this.lastError ?? new Error('no connection to redis is ready'));
   }
 
   private acquireDedicated(): Promise<Redis> {
