@@ -148,6 +148,34 @@ export class DependencyUnavailableError extends AppError {
   }
 }
 
+/**
+ * 503 on `POST /v1/events`: the store failed or did not answer in time, so whether the events were
+ * stored is unknown — a write that timed out may still complete (Redis runs the ingest script to
+ * the end once it has it). `retrySafe` says whether sending the same request again is safe: events
+ * are de-duplicated by id, and an event without an id gets one derived from its timestamp, so only
+ * events with neither (their time is the time of arrival) could be counted twice.
+ */
+export class IngestUnconfirmedError extends DependencyUnavailableError {
+  constructor(
+    dependency: string,
+    readonly retrySafe: boolean,
+    cause?: unknown,
+  ) {
+    super(
+      dependency,
+      `The ${dependency} store did not confirm the events: some or all of them may have been stored. ` +
+        (retrySafe
+          ? 'Sending the same request again is safe: events are de-duplicated by id.'
+          : 'Events without an id or a timestamp may be counted twice if sent again: give each event an id.'),
+      cause,
+    );
+  }
+
+  override toProblem(instance?: string): ProblemDetails {
+    return { ...super.toProblem(instance), retrySafe: this.retrySafe };
+  }
+}
+
 /** A 4xx problem answered by an internal service (the batch worker), passed on with its members. */
 export class UpstreamProblemError extends AppError {
   constructor(

@@ -29,6 +29,12 @@ export interface UpstashStateStoreOptions {
   token: string;
   /** Abort a request after this long (ms); the caller's budget usually gives up sooner. */
   timeoutMs?: number;
+  /**
+   * Abort an ingest after this long (ms; default 10 000). Longer than `timeoutMs`: giving up does
+   * not undo the write (Redis runs the script to the end), it only turns a slow success into an
+   * unconfirmed one, and a 1,000-event script on a busy server takes longer than a read.
+   */
+  writeTimeoutMs?: number;
   /** Retries of a failed connection (the client's default of 5 waits ~4 s in total). */
   retries?: number;
 }
@@ -58,27 +64,31 @@ const MAX_FOLD_IN_USERS = 200;
 /** Also reads the Redis copy of versioned outputs (the fallback behind Workers KV). */
 export class UpstashStateStore implements StateStore, EdgeResultReader {
   readonly redis: Redis;
+  /** The same server with the longer `writeTimeoutMs`, for ingest. */
+  private readonly writer: Redis;
   private readonly servingScript;
   private readonly ingestScript;
 
   constructor(options: UpstashStateStoreOptions) {
-    const timeoutMs = options.timeoutMs ?? 2000;
-    this.redis = new Redis({
-      url: options.url,
-      token: options.token,
-      // Raw strings: the adapter parses JSON itself, so ids that look like numbers stay strings.
-      automaticDeserialization: false,
-      responseEncoding: false,
-      enableTelemetry: false,
-      // Auto-pipelining would batch commands of concurrent requests into one fetch, which workerd
-      // forbids (I/O belongs to the request that started it); every call here is one round trip.
-      enableAutoPipelining: false,
-      readYourWrites: false,
-      retry: { retries: options.retries ?? 1, backoff: () => 20 },
-      signal: () => AbortSignal.timeout(timeoutMs),
-    });
+    const client = (timeoutMs: number) =>
+      new Redis({
+        url: options.url,
+        token: options.token,
+        // Raw strings: the adapter parses JSON itself, so ids that look like numbers stay strings.
+        automaticDeserialization: false,
+        responseEncoding: false,
+        enableTelemetry: false,
+        // Auto-pipelining would batch commands of concurrent requests into one fetch, which workerd
+        // forbids (I/O belongs to the request that started it); every call here is one round trip.
+        enableAutoPipelining: false,
+        readYourWrites: false,
+        retry: { retries: options.retries ?? 1, backoff: () => 20 },
+        signal: () => AbortSignal.timeout(timeoutMs),
+      });
+    this.redis = client(options.timeoutMs ?? 2000);
+    this.writer = client(options.writeTimeoutMs ?? 10_000);
     this.servingScript = this.redis.createScript<string>(SERVING_STATE_SCRIPT);
-    this.ingestScript = this.redis.createScript<string>(INGEST_EVENTS_SCRIPT);
+    this.ingestScript = this.writer.createScript<string>(INGEST_EVENTS_SCRIPT);
   }
 
   async readServingState(q: ServingStateQuery): Promise<ServingState> {

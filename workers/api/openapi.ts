@@ -46,7 +46,7 @@ const OPERATIONS: Operation[] = [
     status: 202,
     response: eventsAcceptedSchema,
     description:
-      'De-duplicated by event id; appended to the durable log before the answer; the next recommendation reflects them.',
+      'De-duplicated by event id; appended to the durable log before the answer; the next recommendation reflects them. A 503 means the store did not confirm the events: some or all may have been stored, and `retrySafe` says whether sending the same request again is safe (true when every event has an id or a timestamp).',
   },
   {
     method: 'post',

@@ -125,6 +125,13 @@ export const problemSchema = z.object({
   code: z.string(),
   instance: z.string().optional(),
   errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+  /** 503: the dependency that failed (`redis`, `vector`, `batch`). */
+  dependency: z.string().optional(),
+  /**
+   * 503 on `POST /v1/events`: the events may or may not have been stored; true when sending the
+   * same request again is safe (every event has an id or a timestamp).
+   */
+  retrySafe: z.boolean().optional(),
 });
 
 /** Admin answers are the batch worker's JSON, passed through. */

@@ -5,6 +5,7 @@
  */
 import type { OnlineUserVector } from '../../../shared/domain/artefacts';
 import { hexDigest } from '../../../shared/digest';
+import { IngestUnconfirmedError, StoreError } from '../../../shared/errors';
 import type { EventInput } from '../../../shared/domain/events';
 import { foldInUser, type FoldInInteraction } from '../../../shared/pipeline/fold-in';
 import type { ServingModel } from '../../../shared/pipeline/serving-model';
@@ -97,14 +98,30 @@ export async function ingestEvents(
     nowMs,
     colo,
   );
-  const result = await deps.state.ingest(events, {
-    trendingHalfLifeMs: deps.config.EDGEREC_TRENDING_HALF_LIFE_HOURS * 3600 * 1000,
-    trendingCap: TRENDING_CAP,
-    consumedTtlSeconds: CONSUMED_TTL_SECONDS,
-    returnUsers: deps.config.EDGEREC_REALTIME === 'on',
-  });
+  let result: IngestResult;
+  try {
+    result = await deps.state.ingest(events, {
+      trendingHalfLifeMs: deps.config.EDGEREC_TRENDING_HALF_LIFE_HOURS * 3600 * 1000,
+      trendingCap: TRENDING_CAP,
+      consumedTtlSeconds: CONSUMED_TTL_SECONDS,
+      returnUsers: deps.config.EDGEREC_REALTIME === 'on',
+    });
+  } catch (error) {
+    // A failed or late write is not a refused one: the script may have run (or still run) in
+    // Redis, so the answer says the outcome is unknown and whether a retry is safe.
+    if (!(error instanceof StoreError)) throw error;
+    throw new IngestUnconfirmedError(error.store, isRetrySafe(inputs), error);
+  }
   deps.models.observe(result.version);
   return result;
+}
+
+/**
+ * True when resending `inputs` cannot count an event twice: every event has an id, or a timestamp
+ * from which the same id is derived again (without both, the id depends on the time of arrival).
+ */
+export function isRetrySafe(inputs: readonly EventInput[]): boolean {
+  return inputs.every((e) => e.id !== undefined || e.timestamp !== undefined);
 }
 
 /**
