@@ -51,8 +51,17 @@ export function provisionalOf(ctx: FactsContext, item: Item): Float32Array {
 /** Categories of an item: the manifest's, else the fresh item's record, else none. */
 export function categoriesOf(ctx: FactsContext, itemId: string): readonly string[] {
   const row = ctx.model?.rowOf.get(itemId);
-  if (row !== undefined) return ctx.model!.manifest.items[row]?.categories ?? [];
-  return ctx.extraItems.get(itemId)?.categories ?? [];
+  return categoriesAt(ctx.model, row, row === undefined ? ctx.extraItems.get(itemId) : undefined);
+}
+
+/** `categoriesOf` from lookups already made (factor row, fresh-item record). */
+export function categoriesAt(
+  model: ServingModel | null,
+  row: number | undefined,
+  extra: Item | undefined,
+): readonly string[] {
+  if (row !== undefined) return model!.manifest.items[row]?.categories ?? [];
+  return extra?.categories ?? [];
 }
 
 /** The facts of one candidate. */
@@ -61,10 +70,28 @@ export function candidateFacts(
   itemId: string,
   sources: ReadonlySet<SourceName>,
 ): CandidateFacts {
+  return candidateFactsAt(
+    ctx,
+    itemId,
+    ctx.model?.rowOf.get(itemId),
+    ctx.extraItems.get(itemId),
+    sources,
+  );
+}
+
+/**
+ * `candidateFacts` for a caller that has already looked the item up (its factor row in the model
+ * and its fresh-item record), so the per-candidate loop does each id lookup once.
+ */
+export function candidateFactsAt(
+  ctx: FactsContext,
+  itemId: string,
+  row: number | undefined,
+  extra: Item | undefined,
+  sources: ReadonlySet<SourceName>,
+): CandidateFacts {
   const model = ctx.model;
-  const row = model?.rowOf.get(itemId);
   const facts = row === undefined ? undefined : model!.manifest.items[row];
-  const extra = ctx.extraItems.get(itemId);
   const cached = ctx.topN.get(itemId);
 
   let baseScore: number | null = null;

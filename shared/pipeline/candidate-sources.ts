@@ -50,9 +50,9 @@ export function sessionSource(
       if (!best || score > best.score) similarity.set(itemId, { score, seed });
     }
   }
-  const items = [...similarity]
-    .map(([itemId, { score }]) => ({ itemId, score }))
-    .sort((a, b) => b.score - a.score);
+  const items: ScoredItem[] = [];
+  for (const [itemId, { score }] of similarity) items.push({ itemId, score });
+  items.sort((a, b) => b.score - a.score);
   return { source: 'session', items, similarity };
 }
 

@@ -67,7 +67,8 @@ export function rankCandidates(
   candidates: readonly ScoredCandidate[],
   rules: RankRules,
 ): RankedItem[] {
-  if (candidates.length === 0 || rules.k <= 0) return [];
+  const n = candidates.length;
+  if (n === 0 || rules.k <= 0) return [];
   let min = Infinity;
   let max = -Infinity;
   for (const c of candidates) {
@@ -76,109 +77,273 @@ export function rankCandidates(
   }
   const range = max > min ? max - min : 1;
 
-  const boosted = candidates.map((c, order) => {
-    const ruleNames: string[] = [];
-    let score = c.score;
-    if (c.fresh && rules.freshnessBoost > 0) {
+  const boosted = rules.freshnessBoost > 0;
+  const score = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const c = candidates[i]!;
+    let s = c.score;
+    if (c.fresh && boosted) {
       const age = c.ageDays ?? 0;
-      score += rules.freshnessBoost * range * Math.exp(-age / rules.freshnessDays);
-      ruleNames.push('freshness-boost');
+      s += rules.freshnessBoost * range * Math.exp(-age / rules.freshnessDays);
     }
-    return { c, score, order, rules: ruleNames, unit: null as Float64Array | null };
-  });
-  // Stable: equal scores keep the merge order (top-N first, then ANN, session, trending, ...).
-  boosted.sort((a, b) => b.score - a.score || a.order - b.order);
+    score[i] = s;
+  }
+  // Candidates by descending score, equal scores in merge order (top-N first, then ANN, session,
+  // trending, ...), produced lazily: only the head of the order is ever needed.
+  const next = descendingOrder(score);
 
   const categoryLimit = capLimit(rules.categoryCap, rules.k);
   const providerLimit = capLimit(rules.providerCap, rules.k);
+  const uncapped = categoryLimit === Infinity && providerLimit === Infinity;
   const perCategory = new Map<string, number>();
   const perProvider = new Map<string, number>();
-  const withinCaps = (c: ScoredCandidate) =>
-    c.categories.every((cat) => (perCategory.get(cat) ?? 0) < categoryLimit) &&
-    (c.provider === undefined || (perProvider.get(c.provider) ?? 0) < providerLimit);
-  const count = (c: ScoredCandidate) => {
+  // Counts only grow, so a candidate outside the caps stays outside for the rest of the request.
+  const withinCaps = (c: ScoredCandidate): boolean => {
+    if (uncapped) return true;
+    for (const cat of c.categories)
+      if (!((perCategory.get(cat) ?? 0) < categoryLimit)) return false;
+    return c.provider === undefined || (perProvider.get(c.provider) ?? 0) < providerLimit;
+  };
+  const count = (c: ScoredCandidate): void => {
+    if (uncapped) return;
     for (const cat of c.categories) perCategory.set(cat, (perCategory.get(cat) ?? 0) + 1);
     if (c.provider !== undefined)
       perProvider.set(c.provider, (perProvider.get(c.provider) ?? 0) + 1);
   };
 
-  const selected: typeof boosted = [];
+  const selected: RankedItem[] = [];
+  const take = (i: number, rule: string | null): void => {
+    const c = candidates[i]!;
+    const ruleNames: string[] = [];
+    if (c.fresh && boosted) ruleNames.push('freshness-boost');
+    if (rule !== null) ruleNames.push(rule);
+    selected.push({
+      itemId: c.itemId,
+      score: score[i]!,
+      modelScore: c.score,
+      sources: c.sources,
+      rules: ruleNames,
+    });
+  };
+
   const lambda = 1 - Math.min(1, Math.max(0, rules.diversity));
-  // MMR re-ranks the head of the list only (5k, at least 100): items further down would need an
-  // implausibly large diversity gain to enter the top k, and the cost grows with k × pool size.
-  const remaining = lambda < 1 ? boosted.slice(0, Math.max(5 * rules.k, 100)) : boosted.slice();
-  const tail = lambda < 1 ? boosted.slice(remaining.length) : [];
-  // maxSim[i]: largest similarity of remaining[i] to any selected item (MMR only).
-  const maxSim: number[] = new Array<number>(remaining.length).fill(0);
-  // Unit vectors once per candidate, so that each MMR similarity is one dot product.
-  if (lambda < 1) for (const r of remaining) r.unit = unitVector(r.c.vector);
-  while (selected.length < rules.k && remaining.length > 0) {
-    let pick = -1;
-    let best = -Infinity;
-    for (let i = 0; i < remaining.length; i++) {
-      const r = remaining[i]!;
-      if (!withinCaps(r.c)) continue;
-      if (lambda === 1) {
-        pick = i; // sorted already: the first within the caps wins
-        break;
+  // Passed over while the caps held, in score order: first in line for the cap-relaxed fill.
+  let passed: number[];
+  if (lambda === 1) {
+    // The scorer's order: the first candidate within the caps wins each place.
+    passed = [];
+    for (let i = next(); i >= 0; i = selected.length < rules.k ? next() : -1) {
+      if (!withinCaps(candidates[i]!)) {
+        passed.push(i);
+        continue;
       }
-      // MMR: λ·relevance − (1 − λ)·max similarity to what is already selected.
-      const value = lambda * ((r.score - min) / range) - (1 - lambda) * maxSim[i]!;
-      if (value > best) {
-        best = value;
-        pick = i;
-      }
+      take(i, passed.length > 0 ? 'exposure-cap' : null);
+      count(candidates[i]!);
     }
-    if (pick < 0) break;
-    const [chosen] = remaining.splice(pick, 1);
-    maxSim.splice(pick, 1);
-    if (pick > 0) chosen!.rules.push(lambda < 1 ? 'diversity' : 'exposure-cap');
-    selected.push(chosen!);
-    count(chosen!.c);
-    if (lambda < 1) {
-      for (let i = 0; i < remaining.length; i++) {
-        const other = remaining[i]!;
-        const sim =
-          chosen!.unit !== null && other.unit !== null
-            ? dot(chosen!.unit, other.unit)
-            : similarity(chosen!.c, other.c);
-        if (sim > maxSim[i]!) maxSim[i] = sim;
-      }
-    }
+  } else {
+    passed = maximalMarginalRelevance(candidates, score, next, rules.k, lambda, {
+      min,
+      range,
+      withinCaps,
+      take: (i, first) => {
+        take(i, first ? null : 'diversity');
+        count(candidates[i]!);
+      },
+    });
   }
   // Caps never make the answer shorter than k while candidates remain: fill in score order.
-  for (const r of [...remaining, ...tail]) {
-    if (selected.length >= rules.k) break;
-    r.rules.push('cap-relaxed');
-    selected.push(r);
+  for (const i of passed) {
+    if (selected.length >= rules.k) return selected;
+    take(i, 'cap-relaxed');
   }
-  return selected.map((r) => ({
-    itemId: r.c.itemId,
-    score: r.score,
-    modelScore: r.c.score,
-    sources: r.c.sources,
-    rules: r.rules,
-  }));
+  while (selected.length < rules.k) {
+    const i = next();
+    if (i < 0) break;
+    take(i, 'cap-relaxed');
+  }
+  return selected;
 }
 
-function unitVector(v: ArrayLike<number> | null): Float64Array | null {
-  if (v === null) return null;
-  const out = new Float64Array(v.length);
-  let norm = 0;
-  for (let i = 0; i < v.length; i++) {
-    out[i] = v[i]!;
-    norm += out[i]! * out[i]!;
+/**
+ * MMR (Carbonell & Goldstein, 1998) over the head of the score order (5k, at least 100): items
+ * further down would need an implausibly large diversity gain to enter the top k, and the cost
+ * grows with k × head size. Each place goes to the candidate within the caps maximising
+ * λ·relevance − (1 − λ)·(largest similarity to what is already selected), ties to the better
+ * scored. Returns the head candidates not selected, in score order.
+ *
+ * Evaluated lazily, as in lazy greedy submodular maximisation (Minoux, 1978): a candidate's largest
+ * similarity only grows as places are filled, so a value computed against fewer selected items is
+ * an upper bound. Each place takes the candidate with the best bound; if its bound is stale it is
+ * brought up to date (similarities to the items selected since) and the search repeats, else it
+ * beats every other candidate's exact value. The values and ties are the ones the eager algorithm
+ * computes (the same expressions; a maximum does not depend on the order it is taken in), for far
+ * fewer similarities.
+ */
+function maximalMarginalRelevance(
+  candidates: readonly ScoredCandidate[],
+  score: Float64Array,
+  next: () => number,
+  k: number,
+  lambda: number,
+  how: {
+    min: number;
+    range: number;
+    withinCaps: (c: ScoredCandidate) => boolean;
+    /** Selects candidate `i`; `first` when it was the best-scored one still remaining. */
+    take: (i: number, first: boolean) => void;
+  },
+): number[] {
+  const head: number[] = [];
+  const size = Math.max(5 * k, 100);
+  for (let i = next(); i >= 0; i = head.length < size ? next() : -1) head.push(i);
+  const n = head.length;
+  const units = unitVectors(head.map((i) => candidates[i]!.vector));
+  const valueOf = (h: number, maxSim: number): number =>
+    lambda * ((score[head[h]!]! - how.min) / how.range) - (1 - lambda) * maxSim;
+  const maxSim = new Float64Array(n);
+  const bound = new Float64Array(n);
+  // upTo[h]: how many of the selected items maxSim[h] has seen.
+  const upTo = new Int32Array(n);
+  // 0 = selected, 1 = may still be selected, 2 = never again (outside the caps, or a value that
+  // can never win: NaN or −∞), but still remaining for the cap-relaxed fill.
+  const state = new Uint8Array(n).fill(1);
+  for (let h = 0; h < n; h++) bound[h] = valueOf(h, 0);
+  const selected: number[] = [];
+  let first = 0;
+  while (selected.length < k) {
+    let pick = -1;
+    for (;;) {
+      let best = -1;
+      for (let h = first; h < n; h++) {
+        if (state[h] === 1 && (best < 0 || bound[h]! > bound[best]!)) best = h;
+      }
+      if (best < 0) break;
+      const value = bound[best]!;
+      if (!(value > -Infinity) || !how.withinCaps(candidates[head[best]!]!)) {
+        state[best] = 2;
+        continue;
+      }
+      if (upTo[best] === selected.length) {
+        pick = best;
+        break;
+      }
+      let sim = maxSim[best]!;
+      for (let s = upTo[best]!; s < selected.length; s++) {
+        const other = similarityAt(units, selected[s]!, best, candidates, head);
+        if (other > sim) sim = other;
+      }
+      maxSim[best] = sim;
+      upTo[best] = selected.length;
+      bound[best] = valueOf(best, sim);
+    }
+    if (pick < 0) break;
+    how.take(head[pick]!, pick === first);
+    state[pick] = 0;
+    selected.push(pick);
+    while (first < n && state[first] === 0) first++;
   }
-  if (norm === 0) return null;
-  const inv = 1 / Math.sqrt(norm);
-  for (let i = 0; i < out.length; i++) out[i]! *= inv;
-  return out;
+  return head.filter((_, h) => state[h] !== 0);
 }
 
-function dot(a: Float64Array, b: Float64Array): number {
+/** Unit vectors of several items in one buffer: item j at `offset[j]` (−1: none), `length[j]`. */
+interface UnitVectors {
+  data: Float64Array;
+  offset: Int32Array;
+  length: Int32Array;
+}
+
+/** The unit vectors of `vectors` (none for a missing or zero vector), once per candidate. */
+function unitVectors(vectors: readonly (ArrayLike<number> | null)[]): UnitVectors {
+  let total = 0;
+  for (const v of vectors) total += v === null ? 0 : v.length;
+  const data = new Float64Array(total);
+  const offset = new Int32Array(vectors.length);
+  const length = new Int32Array(vectors.length);
+  let at = 0;
+  vectors.forEach((v, j) => {
+    offset[j] = -1;
+    if (v === null) return;
+    let norm = 0;
+    for (let i = 0; i < v.length; i++) {
+      data[at + i] = v[i]!;
+      norm += data[at + i]! * data[at + i]!;
+    }
+    if (norm === 0) return;
+    const inv = 1 / Math.sqrt(norm);
+    for (let i = 0; i < v.length; i++) data[at + i]! *= inv;
+    offset[j] = at;
+    length[j] = v.length;
+    at += v.length;
+  });
+  return { data, offset, length };
+}
+
+/**
+ * Similarity of head items `a` (selected) and `b`: the dot product of their unit vectors (cosine),
+ * or `similarity` when either has none. A shorter `b` reads past its end, NaN, as a plain dot
+ * product of arrays does.
+ */
+function similarityAt(
+  units: UnitVectors,
+  a: number,
+  b: number,
+  candidates: readonly ScoredCandidate[],
+  head: readonly number[],
+): number {
+  const oa = units.offset[a]!;
+  const ob = units.offset[b]!;
+  if (oa < 0 || ob < 0) return similarity(candidates[head[a]!]!, candidates[head[b]!]!);
+  const n = units.length[a]!;
+  if (n > units.length[b]!) return NaN;
+  const d = units.data;
   let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
+  for (let i = 0; i < n; i++) s += d[oa + i]! * d[ob + i]!;
   return s;
+}
+
+/**
+ * Indices of `score` by descending score, ties by ascending index, one per call (−1 when done):
+ * a binary heap built in O(n), each index popped in O(log n), instead of sorting all candidates
+ * to use the first few dozen. A score that is not finite would make the order ill-defined for the
+ * comparison sort this replaces, so then all indices are sorted with that exact comparator.
+ */
+function descendingOrder(score: Float64Array): () => number {
+  const n = score.length;
+  let finite = true;
+  for (let i = 0; i < n && finite; i++) finite = Number.isFinite(score[i]!);
+  if (!finite) {
+    const sorted = Array.from({ length: n }, (_, i) => i).sort(
+      (a, b) => score[b]! - score[a]! || a - b,
+    );
+    let at = 0;
+    return () => (at < n ? sorted[at++]! : -1);
+  }
+  const heap = new Int32Array(n);
+  for (let i = 0; i < n; i++) heap[i] = i;
+  const before = (a: number, b: number): boolean =>
+    score[a]! > score[b]! || (score[a] === score[b] && a < b);
+  const siftDown = (from: number, size: number): void => {
+    let at = from;
+    const item = heap[at]!;
+    for (;;) {
+      let child = 2 * at + 1;
+      if (child >= size) break;
+      if (child + 1 < size && before(heap[child + 1]!, heap[child]!)) child++;
+      if (!before(heap[child]!, item)) break;
+      heap[at] = heap[child]!;
+      at = child;
+    }
+    heap[at] = item;
+  };
+  for (let i = (n >> 1) - 1; i >= 0; i--) siftDown(i, n);
+  let size = n;
+  return () => {
+    if (size === 0) return -1;
+    const top = heap[0]!;
+    heap[0] = heap[--size]!;
+    siftDown(0, size);
+    return top;
+  };
 }
 
 function capLimit(share: number, k: number): number {

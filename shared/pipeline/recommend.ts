@@ -20,6 +20,8 @@ import {
 import {
   affinityFromRecent,
   candidateFacts,
+  candidateFactsAt,
+  categoriesAt,
   categoriesOf,
   indexTopN,
   provisionalOf,
@@ -158,37 +160,39 @@ export function scoreCandidates(input: RecommendInput): ScoredPool {
   const filter = { blocked, category: input.category };
 
   const pool = mergeCandidates(sources);
-  const eligible: { c: Candidate; categories: readonly string[] }[] = [];
-  for (const c of pool.values()) {
-    const categories = categoriesOf(ctx, c.itemId);
-    if (isEligible(filter, c.itemId, categories)) eligible.push({ c, categories });
-  }
+  // Each id is looked up once (factor row, fresh-item record) and the lookups reused below.
+  const eligible: Eligible[] = [];
+  const admit = (c: Candidate): boolean => {
+    const row = model?.rowOf.get(c.itemId);
+    const extra = extraItems.get(c.itemId);
+    const categories = categoriesAt(model, row, extra);
+    if (!isEligible(filter, c.itemId, categories)) return false;
+    eligible.push({ c, row, extra, categories });
+    return true;
+  };
+  for (const c of pool.values()) admit(c);
   const fallback = !eligible.some(({ c }) => PERSONAL.some((s) => c.sources.has(s)));
   if (eligible.length < input.k && model) {
     for (const c of mergeCandidates([popularSource(model.popular, limits.popular)]).values()) {
       if (pool.has(c.itemId)) continue;
-      const categories = categoriesOf(ctx, c.itemId);
-      if (!isEligible(filter, c.itemId, categories)) continue;
-      pool.set(c.itemId, c);
-      eligible.push({ c, categories });
+      if (admit(c)) pool.set(c.itemId, c);
     }
   }
 
   const features = new Float64Array(FEATURE_COUNT);
   const scoreOf = model?.score ?? ((f: Float64Array) => f[0]!);
-  const scored: ScoredCandidate[] = eligible.map(({ c, categories }) => {
-    const facts = candidateFacts(ctx, c.itemId, c.sources);
+  const scored: ScoredCandidate[] = new Array<ScoredCandidate>(eligible.length);
+  for (let i = 0; i < eligible.length; i++) {
+    const { c, row, extra, categories } = eligible[i]!;
+    const facts = candidateFactsAt(ctx, c.itemId, row, extra, c.sources);
     const score = scoreOf(buildFeatures(facts, features));
-    const row = model?.rowOf.get(c.itemId);
-    const extra = extraItems.get(c.itemId);
     const provider =
       extra?.provider ?? (row === undefined ? undefined : model!.manifest.items[row]?.provider);
-    return {
+    const candidate: ScoredCandidate = {
       itemId: c.itemId,
       score: Number.isFinite(score) ? score : 0,
       sources: [...c.sources],
       categories,
-      ...(provider === undefined ? {} : { provider }),
       fresh: row === undefined,
       ageDays: facts.ageDays,
       vector: !model
@@ -199,7 +203,9 @@ export function scoreCandidates(input: RecommendInput): ScoredPool {
             ? provisionalOf(ctx, extra)
             : null,
     };
-  });
+    if (provider !== undefined) candidate.provider = provider;
+    scored[i] = candidate;
+  }
 
   return { scored, fallback, ctx, similarity: session.similarity, scoreOf };
 }
@@ -226,6 +232,14 @@ export function rankScored(pool: ScoredPool, input: RecommendInput): Recommended
     }
     return item;
   });
+}
+
+/** An eligible candidate with its lookups: factor row, fresh-item record, categories. */
+interface Eligible {
+  c: Candidate;
+  row: number | undefined;
+  extra: Item | undefined;
+  categories: readonly string[];
 }
 
 function uniq(ids: readonly string[]): string[] {
