@@ -224,28 +224,47 @@ export class UpstashStateStore implements StateStore, EdgeResultReader {
   }
 
   async getItemAndVersion(itemId: string): Promise<{ item: Item | null; version: string | null }> {
-    const pipe = this.redis.pipeline();
-    pipe.get(redisKeys.item(itemId));
+    const { items, version } = await this.getItemsAndVersion([itemId]);
+    return { item: items[0] ?? null, version };
+  }
+
+  async getItemsAndVersion(
+    itemIds: readonly string[],
+  ): Promise<{ items: (Item | null)[]; version: string | null }> {
+    // The writer's longer timeout: a batch reads up to 1,000 records on the way to writing them.
+    const pipe = this.writer.pipeline();
     pipe.get(redisKeys.versionCurrent);
-    const [item, version] = await this.call('item and version', () => pipe.exec());
-    return { item: parseJson<Item>(item), version: typeof version === 'string' ? version : null };
+    if (itemIds.length > 0) pipe.mget(...itemIds.map((id) => redisKeys.item(id)));
+    const [version, records] = await this.call('items and version', () => pipe.exec());
+    const raw = asArray(records);
+    return {
+      items: itemIds.map((_, i) => parseJson<Item>(raw[i])),
+      version: typeof version === 'string' ? version : null,
+    };
   }
 
   async putItem(item: Item, options: { fresh: boolean }): Promise<void> {
-    const pipe = this.redis.multi();
-    pipe.set(redisKeys.item(item.itemId), JSON.stringify(item));
-    if (item.deleted) {
-      pipe.zrem(redisKeys.items, item.itemId);
-      pipe.zrem(redisKeys.freshItems, item.itemId);
-    } else {
-      pipe.zadd(redisKeys.items, { score: item.createdAt, member: item.itemId });
-      if (options.fresh) {
-        pipe.zadd(redisKeys.freshItems, { score: item.createdAt, member: item.itemId });
+    await this.putItems([{ item, fresh: options.fresh }]);
+  }
+
+  async putItems(entries: readonly { item: Item; fresh: boolean }[]): Promise<void> {
+    if (entries.length === 0) return;
+    // MULTI/EXEC: the records, the catalogue index, the fresh list and the hidden set change together;
+    // the writer's longer timeout, since one transaction may carry 1,000 items.
+    const pipe = this.writer.multi();
+    for (const { item, fresh } of entries) {
+      pipe.set(redisKeys.item(item.itemId), JSON.stringify(item));
+      if (item.deleted) {
+        pipe.zrem(redisKeys.items, item.itemId);
+        pipe.zrem(redisKeys.freshItems, item.itemId);
+      } else {
+        pipe.zadd(redisKeys.items, { score: item.createdAt, member: item.itemId });
+        if (fresh) pipe.zadd(redisKeys.freshItems, { score: item.createdAt, member: item.itemId });
       }
+      if (item.hidden || item.deleted) pipe.sadd(redisKeys.hiddenItems, item.itemId);
+      else pipe.srem(redisKeys.hiddenItems, item.itemId);
     }
-    if (item.hidden || item.deleted) pipe.sadd(redisKeys.hiddenItems, item.itemId);
-    else pipe.srem(redisKeys.hiddenItems, item.itemId);
-    await this.call('put item', () => pipe.exec());
+    await this.call('put items', () => pipe.exec());
   }
 
   async readManifest(version: string): Promise<ModelManifest | null> {

@@ -20,6 +20,12 @@ export const itemFieldsSchema = z
 
 export const itemInputSchema = itemFieldsSchema.extend({ itemId: idSchema }).strict();
 
+/**
+ * Most items in one `POST /v1/items` batch: as many as events per request, and as many records as
+ * one Upstash Vector upsert accepts, so that a batch costs one upsert request.
+ */
+export const MAX_ITEMS_PER_REQUEST = 1000;
+
 /** An item as stored (Redis `item`). */
 export interface Item {
   itemId: string;

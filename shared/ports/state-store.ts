@@ -109,6 +109,12 @@ export interface StateStore {
    * `item.hidden || item.deleted`.
    */
   putItem(item: Item, options: { fresh: boolean }): Promise<void>;
+  /** The records of `itemIds` (null where absent, in order) and the served version, in one round trip. */
+  getItemsAndVersion(
+    itemIds: readonly string[],
+  ): Promise<{ items: (Item | null)[]; version: string | null }>;
+  /** Stores many item records as `putItem` does, all in one transaction (one round trip). */
+  putItems(entries: readonly { item: Item; fresh: boolean }[]): Promise<void>;
   /** Ids of hidden or deleted items. */
   hiddenItems(): Promise<string[]>;
   /** Round-trip check for /health. */

@@ -7,6 +7,7 @@ import { FallbackResultReader, KvResultReader } from '../../shared/adapters/kv-r
 import { UpstashRateLimiter } from '../../shared/adapters/upstash-rate-limiter';
 import { UpstashStateStore } from '../../shared/adapters/upstash-state-store';
 import { UpstashVectorIndex } from '../../shared/adapters/upstash-vector-index';
+import { MAX_ITEMS_PER_REQUEST } from '../../shared/domain/items';
 import { AppError } from '../../shared/errors';
 import type { BudgetClock } from '../../shared/pipeline/budget';
 import type { ApiBindings, Deps } from './app-env';
@@ -59,6 +60,8 @@ export function dependenciesFor(env: ApiBindings): Deps {
       url: config.UPSTASH_VECTOR_REST_URL,
       token: config.UPSTASH_VECTOR_REST_TOKEN,
       retries: 1,
+      // A full item batch (MAX_ITEMS_PER_REQUEST) in one upsert request; Upstash takes up to 1,000.
+      upsertBatchSize: MAX_ITEMS_PER_REQUEST,
     }),
     rateLimiter:
       config.EDGEREC_RATE_LIMIT_PER_MINUTE > 0

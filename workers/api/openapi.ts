@@ -7,8 +7,9 @@ import {
   eventsAcceptedSchema,
   healthSchema,
   itemFieldsSchema,
-  itemInputSchema,
   itemPathSchema,
+  itemsPostSchema,
+  itemsWrittenSchema,
   itemWrittenSchema,
   problemSchema,
   recommendationsQuerySchema,
@@ -33,6 +34,8 @@ interface Operation {
   body?: z.ZodType;
   status: number;
   response?: z.ZodType;
+  /** Further success answers by status (e.g. a batch form of the same route). */
+  extraResponses?: Record<number, z.ZodType>;
   description?: string;
 }
 
@@ -51,13 +54,14 @@ const OPERATIONS: Operation[] = [
   {
     method: 'post',
     path: '/v1/items',
-    summary: 'Create a catalogue item',
+    summary: 'Create a catalogue item, or a batch of up to 1,000',
     scope: 'write',
-    body: itemInputSchema,
+    body: itemsPostSchema,
     status: 201,
     response: itemWrittenSchema,
+    extraResponses: { 200: itemsWrittenSchema },
     description:
-      'An item created after the last batch gets a provisional vector and can be recommended at once.',
+      'One item answers 201 (409 when it exists). A batch `{items:[...], onExisting?}` answers 200 with an outcome per item: validated whole before anything is written (errors name `body.items.<index>.<field>`), then written in one Redis transaction and one vector upsert; `onExisting: "skip"` (default) leaves live items as they are, so re-posting a batch changes nothing, `"replace"` replaces them. An item created after the last batch gets a provisional vector and can be recommended at once.',
   },
   {
     method: 'put',
@@ -191,6 +195,12 @@ export function buildOpenApi(): JsonSchema {
           }
         : { description: 'Success' },
     };
+    for (const [status, schema] of Object.entries(op.extraResponses ?? {})) {
+      responses[status] = {
+        description: 'Success',
+        content: { 'application/json': { schema: jsonSchema(schema, 'output') } },
+      };
+    }
     if (op.scope) {
       responses['400'] = problemResponse('Invalid request (with `errors: [{path, message}]`)');
       responses['401'] = problemResponse('Missing or unknown API key');

@@ -4,7 +4,11 @@
  */
 import { z } from 'zod';
 import { eventBatchSchema, idSchema } from '../../shared/domain/events';
-import { itemFieldsSchema, itemInputSchema } from '../../shared/domain/items';
+import {
+  itemFieldsSchema,
+  itemInputSchema,
+  MAX_ITEMS_PER_REQUEST,
+} from '../../shared/domain/items';
 import { SOURCE_NAMES } from '../../shared/domain/features';
 
 export { eventBatchSchema, itemFieldsSchema, itemInputSchema };
@@ -13,6 +17,54 @@ export { eventBatchSchema, itemFieldsSchema, itemInputSchema };
 const queryBoolean = z
   .enum(['true', 'false', '1', '0'])
   .transform((v) => v === 'true' || v === '1');
+
+/**
+ * A batch of catalogue items. `onExisting` says what happens to an item whose id is live already:
+ * `skip` (default) leaves it as it is, so that re-posting a batch changes nothing; `replace`
+ * replaces it as `PUT /v1/items/{itemId}` would. An id may appear once per batch.
+ */
+export const itemBatchSchema = z
+  .object({
+    items: z
+      .array(itemInputSchema)
+      .min(1)
+      .max(MAX_ITEMS_PER_REQUEST)
+      .superRefine(
+        (items, ctx) => {
+          const first = new Map<string, number>();
+          items.forEach((item, index) => {
+            // Also runs when other items failed (see `when`), so an item may lack a valid id.
+            const itemId: unknown = (item as { itemId?: unknown } | undefined)?.itemId;
+            if (typeof itemId !== 'string') return;
+            const earlier = first.get(itemId);
+            if (earlier === undefined) first.set(itemId, index);
+            else
+              ctx.addIssue({
+                code: 'custom',
+                path: [index, 'itemId'],
+                message: `Duplicate item id "${itemId}" (also at items.${earlier}).`,
+              });
+          });
+        },
+        // Report duplicates together with the other items' errors: one answer names every problem.
+        { when: (payload) => Array.isArray(payload.value) },
+      ),
+    onExisting: z.enum(['skip', 'replace']).default('skip'),
+  })
+  .strict();
+
+/** `POST /v1/items`: one item (as before), or a batch `{items:[...]}`. */
+export const itemsPostSchema = z.union([itemInputSchema, itemBatchSchema]);
+
+/**
+ * The branch of `itemsPostSchema` a body means: a body with `items` is a batch. Validating against
+ * that branch alone makes errors name its fields (`body.items.3.categories`) instead of a union's
+ * nested alternatives.
+ */
+export function itemsPostBranch(body: unknown): z.ZodType {
+  const isBatch = typeof body === 'object' && body !== null && 'items' in body;
+  return isBatch ? itemBatchSchema : itemInputSchema;
+}
 
 export const userPathSchema = z.object({ userId: idSchema });
 export const itemPathSchema = z.object({ itemId: idSchema });
@@ -109,6 +161,23 @@ export const itemWrittenSchema = z.object({
   /** True when a provisional vector was written to the served version's vector namespace. */
   provisionalVector: z.boolean(),
   modelVersion: z.string().nullable(),
+});
+
+export const itemsWrittenSchema = z.object({
+  modelVersion: z.string().nullable(),
+  /** Counts by outcome over the batch. */
+  created: z.number().int(),
+  replaced: z.number().int(),
+  existing: z.number().int(),
+  /** One entry per posted item, in request order. */
+  items: z.array(
+    z.object({
+      itemId: z.string(),
+      /** `existing`: the id was live and `onExisting` was `skip`; nothing was written for it. */
+      outcome: z.enum(['created', 'replaced', 'existing']),
+      provisionalVector: z.boolean(),
+    }),
+  ),
 });
 
 export const healthSchema = z.object({

@@ -7,10 +7,15 @@ import { ValidationError, type FieldError } from '../../../shared/errors';
 /** What a typed client sends: the schema's input for JSON, strings (optional as in the schema) otherwise. */
 type ClientInput<T, I> = T extends 'json' ? I : { [K in keyof I]: string | string[] };
 
-/** Validates `target` (json, query, param) against `schema` and passes the parsed value on. */
+/**
+ * Validates `target` (json, query, param) against `schema` and passes the parsed value on. For a
+ * union, `branch` may pick the member the value means, so that errors name that member's fields;
+ * the types (and the typed client) still follow `schema`.
+ */
 export function validate<T extends keyof ValidationTargets, S extends z.ZodType>(
   target: T,
   schema: S,
+  branch?: (value: unknown) => z.ZodType,
 ): MiddlewareHandler<
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the app's Env is applied by the route
   any,
@@ -21,7 +26,7 @@ export function validate<T extends keyof ValidationTargets, S extends z.ZodType>
   }
 > {
   return validator(target, (value) => {
-    const result = schema.safeParse(value);
+    const result = (branch ? branch(value) : schema).safeParse(value);
     if (!result.success) {
       throw new ValidationError(
         zodFieldErrors(result.error, target),

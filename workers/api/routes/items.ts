@@ -1,19 +1,55 @@
-/** Catalogue routes: create, replace, delete items; and `GET /v1/items/{itemId}/similar`. */
+/**
+ * Catalogue routes: create (one item, or a batch of up to 1,000), replace, delete items; and
+ * `GET /v1/items/{itemId}/similar`.
+ */
 import { Hono } from 'hono';
 import type { AppEnv } from '../app-env';
 import { requireScope } from '../middleware/auth';
 import { rateLimit } from '../middleware/rate-limit';
 import { validate } from '../middleware/validate';
-import { itemFieldsSchema, itemInputSchema, itemPathSchema, similarQuerySchema } from '../schemas';
-import { createItem, deleteItem, replaceItem } from '../services/catalogue-service';
+import {
+  itemFieldsSchema,
+  itemPathSchema,
+  itemsPostBranch,
+  itemsPostSchema,
+  similarQuerySchema,
+} from '../schemas';
+import { createItem, deleteItem, replaceItem, writeItems } from '../services/catalogue-service';
 import { similarItems } from '../services/lists-service';
 
 export const itemRoutes = new Hono<AppEnv>()
-  .post('/', requireScope('write'), rateLimit(), validate('json', itemInputSchema), async (c) => {
-    const { itemId, ...fields } = c.req.valid('json');
-    const written = await createItem(c.get('deps'), itemId, fields, Date.now());
-    return c.json(written, 201);
-  })
+  .post(
+    '/',
+    requireScope('write'),
+    rateLimit(),
+    validate('json', itemsPostSchema, itemsPostBranch),
+    async (c) => {
+      const body = c.req.valid('json');
+      if ('items' in body) {
+        const writes = body.items.map(({ itemId, ...fields }) => ({ itemId, fields }));
+        const written = await writeItems(c.get('deps'), writes, body.onExisting, Date.now());
+        const count = (outcome: string) =>
+          written.items.filter((i) => i.outcome === outcome).length;
+        return c.json(
+          {
+            modelVersion: written.modelVersion,
+            created: count('created'),
+            replaced: count('replaced'),
+            existing: count('existing'),
+            items: written.items.map((i) => ({
+              itemId: i.item.itemId,
+              outcome: i.outcome,
+              provisionalVector: i.provisionalVector,
+            })),
+          },
+          200,
+        );
+      }
+      const { itemId, ...fields } = body;
+      const written = await createItem(c.get('deps'), itemId, fields, Date.now());
+      return c.json(written, 201);
+    },
+  )
   .put(
     '/:itemId',
     requireScope('write'),
