@@ -1,11 +1,12 @@
 /**
  * Loads the demo data into a running stack through the public HTTP API only — exactly what a
- * client would do: items with the write key, events in batches of 1,000 (in time order, so that
- * recent histories and sessions come out as they would live), then one batch run with the admin
- * key, awaited so that recommendations come back as soon as start-up ends.
+ * client would do: items and events in batches of 1,000 with the write key (events in time order,
+ * so that recent histories and sessions come out as they would live), then one batch run with the
+ * admin key, awaited so that recommendations come back as soon as start-up ends.
  */
 import type { BatchRunReport } from '../../shared/domain/batch';
 import { MAX_EVENTS_PER_REQUEST } from '../../shared/domain/events';
+import { MAX_ITEMS_PER_REQUEST } from '../../shared/domain/items';
 import type { DemoData } from './generate';
 
 export interface LoadDemoOptions {
@@ -13,8 +14,6 @@ export interface LoadDemoOptions {
   keys: { write: string; admin: string };
   data: DemoData;
   log?: (message: string) => void;
-  /** Items posted in parallel (default 32). */
-  itemConcurrency?: number;
   /** How long the batch run may take (default 10 minutes). */
   batchTimeoutMs?: number;
   /** Stops the loading between two requests (the data loaded so far stays). */
@@ -77,8 +76,8 @@ const RETRY_DELAYS_MS = [500, 1_000, 2_000, 4_000, 8_000];
 
 /**
  * `call` for the writes of the load, retried when the failure is transient — on a busy machine a
- * store request inside the worker can time out. Retrying is safe: an item posted twice answers 409
- * (counted as present) and an event posted twice is a duplicate by its id.
+ * store request inside the worker can time out. Retrying is safe: an item batch posted twice
+ * reports the items as existing and an event posted twice is a duplicate by its id.
  */
 async function callWithRetry<T>(
   apiUrl: string,
@@ -107,21 +106,21 @@ export async function loadDemo(options: LoadDemoOptions): Promise<LoadDemoReport
   const log = options.log ?? (() => {});
 
   let started = performance.now();
-  let next = 0;
   let existing = 0;
-  const worker = async () => {
-    while (next < data.items.length) {
-      const item = data.items[next++]!;
-      try {
-        await callWithRetry(apiUrl, 'POST', '/v1/items', keys.write, item, options.signal);
-      } catch (error) {
-        // 409: the item exists from an earlier, interrupted load; the generator made the same one.
-        if (!(error instanceof DemoLoadError && error.status === 409)) throw error;
-        existing++;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: options.itemConcurrency ?? 32 }, worker));
+  // One request per 1,000 items (one Redis transaction each in the worker), one after another:
+  // each is a single round trip, so parallel requests would only contend for the same Redis.
+  for (let i = 0; i < data.items.length; i += MAX_ITEMS_PER_REQUEST) {
+    const answer = await callWithRetry<{ existing: number }>(
+      apiUrl,
+      'POST',
+      '/v1/items',
+      keys.write,
+      { items: data.items.slice(i, i + MAX_ITEMS_PER_REQUEST) },
+      options.signal,
+    );
+    // Items of an earlier, interrupted load are left as they are (the generator made the same ones).
+    existing += answer.existing;
+  }
   const itemsMs = performance.now() - started;
   log(
     `demo: ${data.items.length} items posted in ${(itemsMs / 1000).toFixed(1)} s` +
