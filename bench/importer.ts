@@ -1,5 +1,6 @@
 /** Imports ratings and catalogue items into a running stack through the public API. */
 import type { EventInput } from '../shared/domain/events';
+import { MAX_ITEMS_PER_REQUEST } from '../shared/domain/items';
 import { ApiError, type BenchApi } from './api-client';
 import type { CatalogueItem } from './datasets';
 import { chunk, mapConcurrent } from './pool';
@@ -35,25 +36,29 @@ export interface ImportReport {
   firstSplitError: string | null;
 }
 
+/** Counts of an import answer (`accepted`, `duplicates`, `created`...), summed over split requests. */
+type Counts = Record<string, number>;
+
 /**
- * Posts one batch; on a 5xx answer the batch is split in two and each half retried (event ids make
- * a retry safe: what the failed request did store comes back as duplicates, never twice).
+ * Posts one batch; on a 5xx answer the batch is split in two and each half retried (ids make a
+ * retry safe: what the failed request did store comes back as duplicates or existing items, never
+ * twice).
  */
-async function postSplitting(
-  api: BenchApi,
-  events: EventInput[],
+async function postSplitting<T, R extends Counts>(
+  post: (batch: T[]) => Promise<R>,
+  batch: T[],
   stats: { splits: number; firstSplitError: string | null },
-): Promise<{ accepted: number; duplicates: number }> {
+): Promise<R> {
   try {
-    return await api.postEvents(events);
+    return await post(batch);
   } catch (error) {
-    if (!(error instanceof ApiError) || error.status < 500 || events.length < 2) throw error;
+    if (!(error instanceof ApiError) || error.status < 500 || batch.length < 2) throw error;
     stats.splits += 1;
-    stats.firstSplitError ??= `${events.length} events: ${error.message.slice(0, 200)}`;
-    const half = Math.ceil(events.length / 2);
-    const a = await postSplitting(api, events.slice(0, half), stats);
-    const b = await postSplitting(api, events.slice(half), stats);
-    return { accepted: a.accepted + b.accepted, duplicates: a.duplicates + b.duplicates };
+    stats.firstSplitError ??= `${batch.length} records: ${error.message.slice(0, 200)}`;
+    const half = Math.ceil(batch.length / 2);
+    const a = await postSplitting(post, batch.slice(0, half), stats);
+    const b = await postSplitting(post, batch.slice(half), stats);
+    return Object.fromEntries(Object.keys(a).map((k) => [k, (a[k] ?? 0) + (b[k] ?? 0)])) as R;
   }
 }
 
@@ -70,7 +75,7 @@ export async function importRatings(
   );
   const stats = { splits: 0, firstSplitError: null as string | null };
   const results = await mapConcurrent(batches, options.concurrency ?? 4, (events) =>
-    postSplitting(api, events, stats),
+    postSplitting((batch) => api.postEvents(batch), events, stats),
   );
   const ms = performance.now() - started;
   const accepted = results.reduce((s, r) => s + r.accepted, 0);
@@ -90,21 +95,33 @@ export async function importRatings(
   };
 }
 
-/** Posts catalogue items (one request each, `concurrency` in flight); returns the elapsed ms. */
+/**
+ * Posts catalogue items in batches of 1,000 (split like event batches after a 5xx), `concurrency`
+ * requests in flight; returns the elapsed ms.
+ */
 export async function importItems(
   api: BenchApi,
   items: readonly CatalogueItem[],
-  concurrency = 8,
+  concurrency = 2,
 ): Promise<{ items: number; ms: number }> {
   const started = performance.now();
-  await mapConcurrent(items, concurrency, (item) =>
-    api.postItem({
+  const batches = chunk(
+    items.map((item) => ({
       itemId: item.itemId,
       title: item.title,
       categories: item.categories,
       // Items existed before the data set starts: created "long ago", so that no freshness boost applies.
       createdAt: 0,
-    }),
+    })),
+    MAX_ITEMS_PER_REQUEST,
   );
+  const stats = { splits: 0, firstSplitError: null as string | null };
+  const answers = await mapConcurrent(batches, concurrency, (batch) =>
+    postSplitting((part) => api.postItems(part), batch, stats),
+  );
+  const stored = answers.reduce((s, a) => s + a.created + a.replaced + a.existing, 0);
+  if (stored !== items.length) {
+    throw new Error(`item import lost items: sent ${items.length}, the API reported ${stored}`);
+  }
   return { items: items.length, ms: performance.now() - started };
 }
