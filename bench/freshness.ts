@@ -11,6 +11,7 @@ import { importRatings, type ImportReport } from './importer';
 import { scoreNextItems, relativeChange, type NextItemScores } from './ranking-metrics';
 import { temporalSplit, type Rating } from './ratings';
 import { withStack, type RealtimeMode, type StackLauncher } from './stack';
+import { untimed, type TimeStage } from './stage-timer';
 import { summariseSample, type SampleSummary } from './stats';
 
 export interface FreshnessOptions {
@@ -31,6 +32,8 @@ export interface FreshnessOptions {
   stateDir: string;
   /** Progress lines. */
   log?: (line: string) => void;
+  /** Times the stages (import, batch, replays). */
+  time?: TimeStage;
 }
 
 export interface ReplayResult extends NextItemScores {
@@ -74,14 +77,19 @@ export async function measureFreshness(
   const { head, tail } = temporalSplit(ratings, options.trainFraction);
   const replayed = tail.slice(0, options.replayEvents);
   const log = options.log ?? (() => {});
+  const time = options.time ?? untimed;
 
   rmSync(options.stateDir, { recursive: true, force: true });
   const prepared = await withStack(
     launch,
     { stateDir: options.stateDir, realtime: 'on' },
     async (stack) => {
-      const report = await importRatings(stack.api, head, { prefix: 'f' });
-      const batch = await stack.api.runBatch(options.batchTimeoutMs, options.batch);
+      const report = await time('freshness: events import', () =>
+        importRatings(stack.api, head, { prefix: 'f' }),
+      );
+      const batch = await time('freshness: batch run', () =>
+        stack.api.runBatch(options.batchTimeoutMs, options.batch),
+      );
       return { report, batch };
     },
   );
@@ -97,14 +105,18 @@ export async function measureFreshness(
         await importRatings(stack.api, head, { prefix: 'f' });
         await stack.api.runBatch(options.batchTimeoutMs, options.batch);
       }
-      const replay = await replayEvents(stack.api, replayed, options.k);
+      const replay = await time(`freshness: replay (real-time ${realtime})`, () =>
+        replayEvents(stack.api, replayed, options.k),
+      );
       const users = [...new Set(replayed.map((r) => r.userId))];
-      const reflect = await measureReflectDelay(
-        stack.api,
-        users,
-        realtime === 'on' ? options.reflectSamples : Math.min(5, options.reflectSamples),
-        realtime === 'on' ? options.reflectTimeoutMs : Math.min(3000, options.reflectTimeoutMs),
-        options.k,
+      const reflect = await time(`freshness: reflect delay (real-time ${realtime})`, () =>
+        measureReflectDelay(
+          stack.api,
+          users,
+          realtime === 'on' ? options.reflectSamples : Math.min(5, options.reflectSamples),
+          realtime === 'on' ? options.reflectTimeoutMs : Math.min(3000, options.reflectTimeoutMs),
+          options.k,
+        ),
       );
       log(
         `  real-time ${realtime}: hit rate@${options.k} ${replay.hitRate.toFixed(4)}, MRR ${replay.mrr.toFixed(4)} over ${replay.events} events${reimported ? ' (state re-imported)' : ''}`,

@@ -7,6 +7,7 @@ import autocannon, { type AutocannonRequest } from 'autocannon';
 import type { BenchApi, BenchKeys } from './api-client';
 import { chunk, mapConcurrent } from './pool';
 import { aggregateRoundTrips, roundTripsFromHeaders, type RoundTrips } from './round-trips';
+import { untimed, type TimeStage } from './stage-timer';
 
 /** What one load run measured. */
 export interface LoadRun {
@@ -41,6 +42,8 @@ export interface LatencyOptions {
   itemIds: string[];
   /** How many users with only real-time history to create for the ANN path. */
   annUsers: number;
+  /** Times the stages (ANN users, load runs). */
+  time?: TimeStage;
 }
 
 export interface LatencyResult {
@@ -65,7 +68,8 @@ export async function measureLatency(
   // users the batch knows (their fresh events would turn their answers into ANN ones).
   const reserved = options.knownUsers.slice(0, Math.floor(options.knownUsers.length / 3));
   const cacheUsers = options.knownUsers.slice(reserved.length);
-  const annSetup = await prepareAnnUsers(api, options, reserved);
+  const time = options.time ?? untimed;
+  const annSetup = await time('latency: ANN users', () => prepareAnnUsers(api, options, reserved));
   const k = options.k;
   let counter = 0;
   const next = () => counter++;
@@ -122,15 +126,17 @@ export async function measureLatency(
     },
   ];
   const runs: LoadRun[] = [];
-  for (const connections of options.concurrencies) {
-    for (const target of targets) {
-      const key = target.name.startsWith('events') ? keys.write : keys.read;
-      const auth = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
-      if (options.warmupSec > 0)
-        await load(api.baseUrl, target, auth, connections, options.warmupSec);
-      runs.push(await load(api.baseUrl, target, auth, connections, options.durationSec));
+  await time('latency: load runs', async () => {
+    for (const connections of options.concurrencies) {
+      for (const target of targets) {
+        const key = target.name.startsWith('events') ? keys.write : keys.read;
+        const auth = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
+        if (options.warmupSec > 0)
+          await load(api.baseUrl, target, auth, connections, options.warmupSec);
+        runs.push(await load(api.baseUrl, target, auth, connections, options.durationSec));
+      }
     }
-  }
+  });
   const { userIds: _ids, ...setup } = annSetup;
   return { runs, annSetup: setup };
 }

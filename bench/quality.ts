@@ -10,6 +10,7 @@ import type { RatingsDataset } from './datasets';
 import { importItems, importRatings, type ImportReport } from './importer';
 import { mapConcurrent } from './pool';
 import { scoreAnswers } from './ranking-metrics';
+import { untimed, type TimeStage } from './stage-timer';
 import { relevantByUser } from './ratings';
 import { summariseSample, type SampleSummary } from './stats';
 
@@ -24,6 +25,8 @@ export interface QualityOptions {
   batch: BatchSettings;
   /** Progress lines. */
   log?: (line: string) => void;
+  /** Times the stages (import, batch, scoring). */
+  time?: TimeStage;
 }
 
 export interface QualityResult {
@@ -63,19 +66,26 @@ export async function measureServedQuality(
   const trainItems = new Set(data.train.map((r) => r.itemId));
   const catalogue = data.items.filter((i) => trainItems.has(i.itemId));
   const log = options.log ?? (() => {});
-  const itemsImport = options.withItems ? await importItems(api, catalogue) : null;
+  const time = options.time ?? untimed;
+  const itemsImport = options.withItems
+    ? await time('quality: items import', () => importItems(api, catalogue))
+    : null;
   if (itemsImport) log(`  items: ${itemsImport.items} posted in ${Math.round(itemsImport.ms)} ms`);
-  const eventsImport = await importRatings(api, data.train, { prefix: 'q' });
+  const eventsImport = await time('quality: events import', () =>
+    importRatings(api, data.train, { prefix: 'q' }),
+  );
   log(
     `  events: ${eventsImport.events} imported in ${Math.round(eventsImport.ms)} ms (${eventsImport.splits} requests split after a 5xx)`,
   );
-  const { report, wallMs } = await api.runBatch(options.batchTimeoutMs, options.batch);
+  const { report, wallMs } = await time('quality: batch run', () =>
+    api.runBatch(options.batchTimeoutMs, options.batch),
+  );
   log(`  batch: version ${report.version} in ${Math.round(wallMs)} ms`);
 
   const truth = relevantByUser(data.test);
   const users = [...truth.keys()];
-  const answers = await mapConcurrent(users, options.concurrency, (u) =>
-    api.recommendations(u, options.k),
+  const answers = await time('quality: recommendations', () =>
+    mapConcurrent(users, options.concurrency, (u) => api.recommendations(u, options.k)),
   );
   const served = new Map<string, string[]>();
   const degradedParts: Record<string, number> = {};

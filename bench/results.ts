@@ -6,6 +6,7 @@ import type { LatencyResult } from './latency';
 import type { NaiveResult } from './naive';
 import type { OfflineResult } from './offline';
 import type { QualityResult } from './quality';
+import type { StageTiming } from './stage-timer';
 
 /** Everything one repetition measured (absent sections were not run or failed). */
 export interface RunResult {
@@ -44,6 +45,8 @@ export interface BenchResults {
   figures: unknown;
   runs: RunResult[];
   errors: SectionError[];
+  /** Wall-clock time of each stage of the run, in the order they ended (where the time went). */
+  stages?: StageTiming[];
   /** Set while a run is still going (the file is rewritten after every section). */
   partial?: boolean;
 }

@@ -27,6 +27,7 @@ import { measureServedQuality } from './quality';
 import { formatRatings, sliceUsers, type Rating } from './ratings';
 import { writeJson, writeSummary, PUBLISHED_NDCG } from './report';
 import { allocatePorts, stackLauncher, stopAllStacks, withStack } from './stack';
+import { StageTimer } from './stage-timer';
 import { combineRuns, type NumberTree } from './stats';
 import { renderSummary } from './summary';
 
@@ -92,6 +93,9 @@ async function main(): Promise<number> {
   const command = `npm run bench${argv.length ? ` -- ${argv.join(' ')}` : ''}`;
   const environment = collectEnvironment(command);
   const log = (line: string) => console.log(line);
+  const startedAt = performance.now();
+  const timer = new StageTimer(log);
+  const time = timer.time;
   const work = mkdtempSync(join(tmpdir(), 'edgerec-bench-'));
   workDir = work;
   const errors: SectionError[] = [];
@@ -109,7 +113,7 @@ async function main(): Promise<number> {
   // Quick runs train with the default hyper-parameters (no tuning search), served and offline alike.
   const batchSettings: BatchSettings = options.quick ? { tune: 'off' } : {};
   const ports = await allocatePorts();
-  const launch = stackLauncher(ports, log);
+  const launch = stackLauncher(ports, log, time);
   const has = (s: Parameters<BenchOptions['sections']['has']>[0]) => options.sections.has(s);
   const section = async <T>(
     name: string,
@@ -154,6 +158,7 @@ async function main(): Promise<number> {
     figures: combineRuns(runs.map(toFigureTree) as NumberTree[]),
     runs,
     errors,
+    stages: timer.stages,
   });
   // Written after every section, so that a run stopped late still leaves what it measured.
   const flush = (partial: RunResult) =>
@@ -180,6 +185,7 @@ async function main(): Promise<number> {
                       batchTimeoutMs: BATCH_TIMEOUT_MS,
                       batch: batchSettings,
                       log,
+                      time,
                     }),
                   stack.recentOutput,
                 );
@@ -199,6 +205,7 @@ async function main(): Promise<number> {
                       knownUsers,
                       itemIds: [...new Set(data.quality.train.map((r) => r.itemId))],
                       annUsers: options.quick ? 50 : 300,
+                      time,
                     }),
                   stack.recentOutput,
                 );
@@ -211,11 +218,13 @@ async function main(): Promise<number> {
       }
       if (has('quality')) {
         result.offline = await section('offline evaluation', run, () =>
-          evaluateOffline(
-            files.train,
-            files.test,
-            30 * 60 * 1000,
-            options.quick ? ['--tune', 'off'] : [],
+          time('offline evaluation', () =>
+            evaluateOffline(
+              files.train,
+              files.test,
+              30 * 60 * 1000,
+              options.quick ? ['--tune', 'off'] : [],
+            ),
           ),
         );
         flush(result);
@@ -254,50 +263,57 @@ async function main(): Promise<number> {
             trainFraction: 0.8,
             replayEvents: options.replay,
             k: K,
-            reflectSamples: options.quick ? 10 : 50,
-            reflectTimeoutMs: 10_000,
+            // Quick: with the loop off the item never leaves the list, so each sample waits out
+            // the timeout; a few short samples still show on reflecting and off not.
+            reflectSamples: options.quick ? 3 : 50,
+            reflectTimeoutMs: options.quick ? 1_000 : 10_000,
             batchTimeoutMs: BATCH_TIMEOUT_MS,
             batch: batchSettings,
             snapshotDir: join(work, 'freshness-snapshot'),
             stateDir: join(work, 'freshness'),
             log,
+            time,
           }),
         );
         flush(result);
         rmSync(join(work, 'freshness'), { recursive: true, force: true });
       }
       if (has('naive')) {
-        result.naive = await section('naive baseline', run, async () => {
-          const dims = Number(result.quality?.batch.hyperParameters?.dims ?? 64) || 64;
-          const catalogueItems = new Set(data.quality.train.map((r) => r.itemId)).size;
-          return {
-            catalogue: measureNaive({
-              items: catalogueItems,
-              dims,
-              users: 200,
-              requests: options.quick ? 200 : 2000,
-              seenPerUser: 80,
-              k: K,
-              seed: run,
-            }),
-            generated100k: measureNaive({
-              items: 100_000,
-              dims: 64,
-              users: 20,
-              requests: options.quick ? 10 : 200,
-              seenPerUser: 80,
-              k: K,
-              seed: run,
-            }),
-          };
-        });
+        result.naive = await section('naive baseline', run, () =>
+          time('naive baseline', async () => {
+            const dims = Number(result.quality?.batch.hyperParameters?.dims ?? 64) || 64;
+            const catalogueItems = new Set(data.quality.train.map((r) => r.itemId)).size;
+            return {
+              catalogue: measureNaive({
+                items: catalogueItems,
+                dims,
+                users: 200,
+                requests: options.quick ? 200 : 2000,
+                seenPerUser: 80,
+                k: K,
+                seed: run,
+              }),
+              generated100k: measureNaive({
+                items: 100_000,
+                dims: 64,
+                users: 20,
+                requests: options.quick ? 10 : 200,
+                seenPerUser: 80,
+                k: K,
+                seed: run,
+              }),
+            };
+          }),
+        );
         flush(result);
       }
       if (has('components')) {
         const components: Record<string, ComponentResult> = {};
         result.components = components;
         for (const spec of componentSpecs(options.quick)) {
-          const r = await section(`component ${spec.name}`, run, () => runComponent(spec));
+          const r = await section(`component ${spec.name}`, run, () =>
+            time(`component ${spec.name}`, () => runComponent(spec)),
+          );
           if (r) components[spec.name] = r;
           if (r && !r.ok) log(`[run ${run}] component ${spec.name}: ${r.skipped ?? r.error}`);
           flush(result);
@@ -312,6 +328,7 @@ async function main(): Promise<number> {
 
   const results = assemble();
   writeJson(out, results);
+  for (const line of timer.table(performance.now() - startedAt)) log(line);
   log(`results: ${out}`);
   if (!options.quick && options.out === null) {
     await writeSummary(join(REPO_ROOT, 'BENCHMARKS.md'), renderSummary(results));

@@ -5,6 +5,7 @@
 import { freeLoopbackPort } from '../local/ports';
 import { startStack, type StackPorts } from '../local/stack';
 import { BenchApi, type BenchKeys } from './api-client';
+import { untimed, type TimeStage } from './stage-timer';
 
 export type RealtimeMode = 'on' | 'off';
 
@@ -62,7 +63,11 @@ export const BENCH_RATE_LIMIT_PER_MINUTE = 1_000_000_000;
  * A launcher over `startStack`: demo off (empty stores), the rate limiter on with a limit the load
  * never reaches, the given real-time setting, no cron emulation.
  */
-export function stackLauncher(ports: StackPorts, log: (line: string) => void): StackLauncher {
+export function stackLauncher(
+  ports: StackPorts,
+  log: (line: string) => void,
+  time: TimeStage = untimed,
+): StackLauncher {
   return async ({ stateDir, realtime }) => {
     if (shuttingDown) throw new Error('the benchmark is shutting down');
     const env: Record<string, string | undefined> = { ...process.env };
@@ -71,21 +76,23 @@ export function stackLauncher(ports: StackPorts, log: (line: string) => void): S
     // Empty stores: always the stack's own redis-server, never a shared one named by REDIS_URL.
     delete env.REDIS_URL;
     const output: string[] = [];
-    const stack = await startStack({
-      stateDir,
-      ports,
-      demo: false,
-      env,
-      settings: {
-        EDGEREC_REALTIME: realtime,
-        EDGEREC_RATE_LIMIT_PER_MINUTE: String(BENCH_RATE_LIMIT_PER_MINUTE),
-      },
-      log: (m) => log(`  stack: ${m}`),
-      onWorkerOutput: (line) => {
-        output.push(line);
-        if (output.length > 400) output.splice(0, output.length - 200);
-      },
-    });
+    const stack = await time('stack start', () =>
+      startStack({
+        stateDir,
+        ports,
+        demo: false,
+        env,
+        settings: {
+          EDGEREC_REALTIME: realtime,
+          EDGEREC_RATE_LIMIT_PER_MINUTE: String(BENCH_RATE_LIMIT_PER_MINUTE),
+        },
+        log: (m) => log(`  stack: ${m}`),
+        onWorkerOutput: (line) => {
+          output.push(line);
+          if (output.length > 400) output.splice(0, output.length - 200);
+        },
+      }),
+    );
     log(
       `  stack: ready in ${Math.round(stack.startupMs)} ms (real-time ${realtime}, state ${stateDir})`,
     );
@@ -96,7 +103,7 @@ export function stackLauncher(ports: StackPorts, log: (line: string) => void): S
     };
     const stop = async () => {
       running.delete(stop);
-      await stack.stop();
+      await time('stack stop', () => stack.stop());
     };
     running.add(stop);
     return {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { lastJson } from '../../../bench/child-process';
+import { componentSpecs } from '../../../bench/components';
 import { exactTopK } from '../../../bench/naive';
 import { findMetrics } from '../../../bench/offline';
 import { parseBenchArgs } from '../../../bench/options';
@@ -25,6 +26,23 @@ describe('parseBenchArgs', () => {
     ]);
     expect(o).toMatchObject({ quick: true, repeats: 1, replay: 20, concurrencies: [2, 4] });
     expect([...o.sections]).toEqual(['quality', 'latency']);
+  });
+  it('keeps every section in --quick, on small inputs', () => {
+    const o = parseBenchArgs(['--quick']);
+    expect(o).toMatchObject({ repeats: 1, replay: 50, durationSec: 1, quickUsers: 50 });
+    expect(o.concurrencies).toEqual([8]);
+    expect(o.sections.size).toBe(5);
+  });
+  it('runs the same component scripts in both modes, smaller in quick, unchanged in full', () => {
+    const quick = componentSpecs(true);
+    const full = componentSpecs(false);
+    expect(quick.map((s) => s.name)).toEqual(['batch', 'pipeline', 'vectorRecall']);
+    expect(quick.map((s) => s.scripts)).toEqual(full.map((s) => s.scripts));
+    expect(full.every((s) => s.args.length === 0)).toBe(true);
+    expect(quick.find((s) => s.name === 'batch')?.args).toEqual(
+      expect.arrayContaining(['--datasets', 'generated', '--tune', 'off']),
+    );
+    expect(quick.find((s) => s.name === 'vectorRecall')?.args).toContain('--quick');
   });
   it('rejects unknown options and bad values', () => {
     expect(() => parseBenchArgs(['--fast'])).toThrow(/unknown option/);
