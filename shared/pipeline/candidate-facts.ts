@@ -81,7 +81,9 @@ export function candidateFacts(
 
 /**
  * `candidateFacts` for a caller that has already looked the item up (its factor row in the model
- * and its fresh-item record), so the per-candidate loop does each id lookup once.
+ * and its fresh-item record), so the per-candidate loop does each id lookup once. Writes into
+ * `out` when given: a loop that consumes each candidate's facts before the next reuses one object
+ * instead of allocating 500 per request.
  */
 export function candidateFactsAt(
   ctx: FactsContext,
@@ -89,6 +91,7 @@ export function candidateFactsAt(
   row: number | undefined,
   extra: Item | undefined,
   sources: ReadonlySet<SourceName>,
+  out: CandidateFacts = emptyFacts(),
 ): CandidateFacts {
   const model = ctx.model;
   const facts = row === undefined ? undefined : model!.manifest.items[row];
@@ -102,20 +105,36 @@ export function candidateFactsAt(
   }
 
   const createdAt = facts?.createdAt ?? extra?.createdAt ?? null;
+  out.baseScore = baseScore;
+  out.topNRank = cached ? cached[0] : null;
+  out.itemItem = ctx.itemItem.get(itemId)?.score ?? 0;
+  out.popularity = facts?.popularity ?? 0;
+  // Same definitions as the offline trainer (shared/training/candidate-facts.ts).
+  out.ageDays = createdAt === null ? null : (ctx.nowMs - createdAt) / DAY_MS;
+  out.categoryAffinity = categoryAffinityOf(
+    ctx.affinity,
+    facts?.categories ?? extra?.categories ?? [],
+  );
+  out.sources = sources;
+  out.hour = ctx.hour;
+  out.device = ctx.device;
+  return out;
+}
+
+const NO_SOURCES: ReadonlySet<SourceName> = new Set();
+
+/** A facts record to fill with `candidateFactsAt`. */
+export function emptyFacts(): CandidateFacts {
   return {
-    baseScore,
-    topNRank: cached ? cached[0] : null,
-    itemItem: ctx.itemItem.get(itemId)?.score ?? 0,
-    popularity: facts?.popularity ?? 0,
-    // Same definitions as the offline trainer (shared/training/candidate-facts.ts).
-    ageDays: createdAt === null ? null : (ctx.nowMs - createdAt) / DAY_MS,
-    categoryAffinity: categoryAffinityOf(
-      ctx.affinity,
-      facts?.categories ?? extra?.categories ?? [],
-    ),
-    sources,
-    hour: ctx.hour,
-    device: ctx.device,
+    baseScore: null,
+    topNRank: null,
+    itemItem: 0,
+    popularity: 0,
+    ageDays: null,
+    categoryAffinity: 0,
+    sources: NO_SOURCES,
+    hour: 0,
+    device: 'unknown',
   };
 }
 

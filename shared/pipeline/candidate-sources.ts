@@ -6,6 +6,7 @@
 import type { ScoredItem, TopNRecord } from '../domain/artefacts';
 import type { SourceName } from '../domain/features';
 import type { Item } from '../domain/items';
+import { NO_SOURCES, withSource } from './source-sets';
 
 /** The items one source proposed, best first. */
 export interface SourceResult {
@@ -13,10 +14,11 @@ export interface SourceResult {
   items: readonly ScoredItem[];
 }
 
-/** A candidate with the set of sources that proposed it. */
+/** A candidate with the set of sources that proposed it, in the order they did. */
 export interface Candidate {
   itemId: string;
-  sources: Set<SourceName>;
+  /** An interned set (see source-sets.ts), shared with other candidates: replace, never mutate. */
+  sources: ReadonlySet<SourceName>;
 }
 
 /** The user's precomputed top-N list of the last batch. */
@@ -80,8 +82,8 @@ export function mergeCandidates(results: readonly SourceResult[]): Map<string, C
   for (const { source, items } of results) {
     for (const { itemId } of items) {
       const existing = pool.get(itemId);
-      if (existing) existing.sources.add(source);
-      else pool.set(itemId, { itemId, sources: new Set([source]) });
+      if (existing) existing.sources = withSource(existing.sources, source);
+      else pool.set(itemId, { itemId, sources: withSource(NO_SOURCES, source) });
     }
   }
   return pool;

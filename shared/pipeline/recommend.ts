@@ -23,6 +23,7 @@ import {
   candidateFactsAt,
   categoriesAt,
   categoriesOf,
+  emptyFacts,
   indexTopN,
   provisionalOf,
   type FactsContext,
@@ -30,6 +31,7 @@ import {
 import { featureContributions, type FeatureContribution } from './explain';
 import { isEligible, rankCandidates, type RankRules, type ScoredCandidate } from './rank';
 import type { ServingModel } from './serving-model';
+import { sourceNames } from './source-sets';
 import { hourOfDay } from './request-context';
 
 /** How many items each source may propose. */
@@ -180,18 +182,19 @@ export function scoreCandidates(input: RecommendInput): ScoredPool {
   }
 
   const features = new Float64Array(FEATURE_COUNT);
+  const facts = emptyFacts();
   const scoreOf = model?.score ?? ((f: Float64Array) => f[0]!);
   const scored: ScoredCandidate[] = new Array<ScoredCandidate>(eligible.length);
   for (let i = 0; i < eligible.length; i++) {
     const { c, row, extra, categories } = eligible[i]!;
-    const facts = candidateFactsAt(ctx, c.itemId, row, extra, c.sources);
+    candidateFactsAt(ctx, c.itemId, row, extra, c.sources, facts);
     const score = scoreOf(buildFeatures(facts, features));
     const provider =
       extra?.provider ?? (row === undefined ? undefined : model!.manifest.items[row]?.provider);
     const candidate: ScoredCandidate = {
       itemId: c.itemId,
       score: Number.isFinite(score) ? score : 0,
-      sources: [...c.sources],
+      sources: sourceNames(c.sources),
       categories,
       fresh: row === undefined,
       ageDays: facts.ageDays,

@@ -13,9 +13,7 @@ import {
 import {
   annSource,
   freshSource,
-  mergeCandidates,
   popularSource,
-  type Candidate,
   topNSource,
   trendingSource,
   type SourceResult,
@@ -97,15 +95,15 @@ function referenceScore(input: RecommendInput): ScoredPool {
   }
   const filter = { blocked, category: input.category };
 
-  const pool = mergeCandidates(sources);
-  const eligible: { c: Candidate; categories: readonly string[] }[] = [];
+  const pool = referenceMerge(sources);
+  const eligible: { c: ReferenceCandidate; categories: readonly string[] }[] = [];
   for (const c of pool.values()) {
     const categories = referenceCategories(ctx, c.itemId);
     if (isEligible(filter, c.itemId, categories)) eligible.push({ c, categories });
   }
   const fallback = !eligible.some(({ c }) => PERSONAL.some((s) => c.sources.has(s)));
   if (eligible.length < input.k && model) {
-    for (const c of mergeCandidates([popularSource(model.popular, limits.popular)]).values()) {
+    for (const c of referenceMerge([popularSource(model.popular, limits.popular)]).values()) {
       if (pool.has(c.itemId)) continue;
       const categories = referenceCategories(ctx, c.itemId);
       if (!isEligible(filter, c.itemId, categories)) continue;
@@ -368,4 +366,23 @@ function dotAny(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let s = 0;
   for (let i = 0; i < b.length; i++) s += (a[i] ?? 0) * b[i]!;
   return s;
+}
+
+/** A candidate with its own Set of sources, as the merge built them. */
+interface ReferenceCandidate {
+  itemId: string;
+  sources: Set<SourceName>;
+}
+
+/** Merges the sources' lists, keeping first-seen order and every proposing source per item. */
+function referenceMerge(results: readonly SourceResult[]): Map<string, ReferenceCandidate> {
+  const pool = new Map<string, ReferenceCandidate>();
+  for (const { source, items } of results) {
+    for (const { itemId } of items) {
+      const existing = pool.get(itemId);
+      if (existing) existing.sources.add(source);
+      else pool.set(itemId, { itemId, sources: new Set([source]) });
+    }
+  }
+  return pool;
 }
