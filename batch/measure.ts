@@ -85,6 +85,7 @@ async function runBatch(stack: BatchStack, args: string[]): Promise<BatchRunRepo
       env: {
         PATH: process.env.PATH ?? '',
         EDGEREC_SETTINGS_FILE: 'none',
+        EDGEREC_BATCH_LIVE_MEMORY: '1',
         ...stack.env,
       } as unknown as NodeJS.ProcessEnv,
       stdio: ['ignore', 'pipe', 'inherit'],

@@ -262,9 +262,10 @@ class BatchRun {
         easeMaxItems: 0,
       };
       const budget = limits.memoryBytes * limits.plannedShare;
-      size.easeMaxItems = worker
-        ? Math.min(options.train.easeMaxItems ?? Infinity, easeMaxItemsFor(size, budget))
-        : (options.train.easeMaxItems ?? DEFAULT_TRAIN_CONFIG.easeMaxItems);
+      // The Worker also keeps to the default cap (a time bound: ≈ n³ flops per EASE fit) now that
+      // its memory alone would allow more (one n×n matrix: ~2,750 items beside ML-100K's data).
+      const easeCap = options.train.easeMaxItems ?? DEFAULT_TRAIN_CONFIG.easeMaxItems;
+      size.easeMaxItems = worker ? Math.min(easeCap, easeMaxItemsFor(size, budget)) : easeCap;
       const estimate = estimateMemory(size);
       const refusal = worker ? workerRefusal(size, limits) : null;
       if (refusal) throw new RunRefusedError(refusal);

@@ -45,8 +45,12 @@ export interface RunSize {
 
 /** Bytes per event of the snapshot's columns (4 + 4 + 4 + 8 + 8, rounded up for growth slack). */
 const SNAPSHOT_BYTES_PER_EVENT = 32;
-/** Items × items matrices alive at once while EASE is tuned and fitted (measured on ML-100K). */
-const EASE_MATRICES = 3;
+/**
+ * Items × items Float64 matrices alive at once while EASE is tuned and fitted: one (trainEase
+ * builds, inverts and turns it into B in place; the search refits its winner instead of keeping
+ * it beside the next trial).
+ */
+const EASE_MATRICES = 1;
 /** Rows of the scorer's training set at most (MAX_SCORER_ROWS in shared/training/index.ts). */
 const SCORER_ROWS_CAP = 100_000;
 /** The runtime, the code and the chunk being written. */
@@ -64,14 +68,16 @@ export interface MemoryEstimate {
  * - snapshot columns: 5 numbers per event (32 bytes) and ~80 bytes per interned id;
  * - the interaction matrix in COO plus its user- and item-major copies (~60 bytes per non-zero);
  * - user and item factors in Float32 and the Float64 working rows of ALS (~36 bytes per row·dim);
- * - EASE, when attempted: three dense items × items Float64 matrices (`easeBytes` each) — the
- *   Gram matrix, the copy inverted in place and the final model's — as measured;
+ * - EASE, when attempted: one dense items × items Float64 matrix (`easeBytes`), the only one
+ *   alive at any time, tuning included;
  * - the scorer's training set: one Float64 feature row per top-N candidate of the validation users
  *   it samples, at most 100,000 rows (12.8 MB);
  * - a fixed 24 MB for the runtime, the code and the chunk being written.
- * Checked against live memory (heap + ArrayBuffers after a GC at each sample, batch/measure.ts):
- * MovieLens-100K with EASE 108 MB above the process baseline (estimated 95 MB without the
- * runtime term); 1M generated events, ALS, 160 MB (estimated 128 MB).
+ * Checked against live memory (heap + ArrayBuffers after two GCs at each sample,
+ * batch/measure.ts): MovieLens-100K with EASE (1,682 items) 44 MB above the process baseline,
+ * tuned or not, estimated 48.5 MB without the runtime term; 1M generated events, ALS, 63–67 MB,
+ * estimated 129 MB (the snapshot columns counted here are released before training). Earlier
+ * figures of 97–108 MB for MovieLens-100K were samples taken without a GC (garbage counted).
  */
 export function estimateMemory(size: RunSize): MemoryEstimate {
   const rows = size.users + size.items;
@@ -102,7 +108,7 @@ export function workerRefusal(size: RunSize, limits: WorkerLimits = WORKER_LIMIT
 }
 
 /**
- * EASE item cap for a memory budget: the largest n whose 16·n² bytes fit next to the rest of the
+ * EASE item cap for a memory budget: the largest n whose 8·n² bytes fit next to the rest of the
  * run, so that the Worker never tries an EASE solve it cannot hold.
  */
 export function easeMaxItemsFor(size: Omit<RunSize, 'easeMaxItems'>, budgetBytes: number): number {

@@ -40,9 +40,9 @@ export { itemPopularity } from './popularity';
 
 /**
  * Defaults of `TrainConfig`. EASE is attempted up to 2,500 items: its dense items × items
- * Float64 matrix is 8·n² bytes (50 MB at 2,500), at most one is alive during the final fit (two
- * while tuning only when 16·n² ≤ 32 MB, i.e. n ≤ 1,448), which fits a 128 MB Worker beside the
- * rest; its inverse costs ≈ n³ flops (≈ 10 s at 2,500 items in V8).
+ * Float64 matrix is 8·n² bytes (50 MB at 2,500) and at most one is alive at any time, while
+ * tuning too (the search refits its winner rather than keeping it); its inverse costs ≈ n³ flops
+ * (≈ 10 s at 2,500 items in V8). In a Worker the batch lowers the cap to what its memory allows.
  */
 export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   dims: 64,

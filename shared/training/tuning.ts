@@ -73,8 +73,14 @@ export function coordinateSearch<P, M>(
       improved = true;
     }
   }
-  const model: M =
-    best.model ?? (lastParams === best.params && lastModel !== null ? lastModel : fit(best.params));
+  let model: M | null = best.model;
+  if (model === null) {
+    model = lastParams === best.params ? lastModel : null;
+    // Release the last trial's model before refitting the winner: with `keepModels` false at most
+    // one model is alive at any time, the refit included.
+    lastModel = null;
+    model ??= fit(best.params);
+  }
   return { params: best.params, model, ndcg: best.ndcg, trials };
 }
 
@@ -125,13 +131,12 @@ export function searchAls(
   );
 }
 
-/** Memory allowed for keeping the best B while another is fitted (two n² Float64 matrices). */
-const EASE_KEEP_BEST_BYTES = 32 * 1024 * 1024;
-
 /**
  * EASE over (λ, time scale τ of the co-occurrence kernel). Moves: λ ×2 or ÷2, τ ×4 or ÷4, and
- * switching the kernel off (or on at `defaultTimeScaleMs`). When two B matrices would not fit
- * the Worker's budget only one is alive at a time.
+ * switching the kernel off (or on at `defaultTimeScaleMs`). Only one items × items matrix is
+ * alive at a time (the memory model of the batch counts exactly one): the best B is not kept
+ * while another is fitted, so the winner is refitted when a later trial replaced it (one more
+ * fit at most, ≈ n³ flops).
  */
 export function searchEase(
   fitByUser: Csr,
@@ -141,7 +146,6 @@ export function searchEase(
   maxTrials: number,
   onTrial?: TrialCallback,
 ): SearchResult<EaseParams, Float64Array> {
-  const n = fitByUser.cols;
   return coordinateSearch<EaseParams, Float64Array>(
     start,
     (p) => [
@@ -160,7 +164,7 @@ export function searchEase(
     (b) => evaluateBaseModel(easeModel(b, fitByUser, start.binary), fitByUser, relevant, 10).ndcg,
     (p) => ({ lambda: p.lambda, time_scale_s: p.timeScaleMs / 1000 }),
     maxTrials,
-    16 * n * n <= EASE_KEEP_BEST_BYTES,
+    false,
     onTrial,
   );
 }

@@ -42,7 +42,17 @@ describe('platform limits', () => {
     expect(estimateMemory(size({ events: 200_000 })).total).toBeGreaterThan(base);
     expect(estimateMemory(size({ users: 10_000 })).total).toBeGreaterThan(base);
     expect(estimateMemory(size({ dims: 128 })).total).toBeGreaterThan(base);
-    expect(estimateMemory(size({ easeMaxItems: 2000 })).terms.ease).toBe(3 * easeBytes(1682));
+    expect(estimateMemory(size({ easeMaxItems: 2000 })).terms.ease).toBe(easeBytes(1682));
+  });
+
+  it('lets a Worker train MovieLens-100K with EASE (one 1,682 × 1,682 matrix beside the rest)', () => {
+    const budget = WORKER_LIMITS.memoryBytes * WORKER_LIMITS.plannedShare;
+    const cap = easeMaxItemsFor(size(), budget);
+    expect(cap).toBeGreaterThanOrEqual(1682);
+    expect(workerRefusal(size({ easeMaxItems: cap }))).toBeNull();
+    const withEase = estimateMemory(size({ easeMaxItems: cap }));
+    expect(withEase.terms.ease).toBe(8 * 1682 * 1682);
+    expect(withEase.total).toBeLessThanOrEqual(budget);
   });
 
   it('lets MovieLens-100K run in a Worker and refuses a million events with a pointer to the CLI', () => {

@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { invertSpdInPlace, solveSpd } from '../../../shared/training/dense';
 import { easeModel, itemGram, trainEase } from '../../../shared/training/ease';
+import { maskSeen } from '../../../shared/training/base-model';
 import { interactionsFromColumns } from '../../../shared/training/interactions';
 import { createRng } from '../../../shared/training/random';
 import { userMajor } from '../../../shared/training/sparse';
+import { selectTopK } from '../../../shared/training/top-k';
 import { heldOutAuc, plantedData } from './fixtures';
 
 /** Textbook Gauss–Jordan inverse with partial pivoting on a copy (an independent reference). */
@@ -126,5 +128,92 @@ describe('EASE (Steck 2019)', () => {
       return cache.get(u)![i]!;
     });
     expect(auc).toBeGreaterThan(0.85);
+  });
+});
+
+describe('EASE in place against a textbook solve', () => {
+  // 50 users × 30 items, distinct random pairs with weights 1–5 and timestamps minutes apart.
+  const rng = createRng(11);
+  const cu: string[] = [];
+  const ci: string[] = [];
+  const cv: number[] = [];
+  const ct: number[] = [];
+  for (let u = 0; u < 50; u++)
+    for (let i = 0; i < 30; i++) {
+      if (rng.next() >= 0.3) continue;
+      cu.push(`u${u}`);
+      ci.push(`i${i}`);
+      cv.push(1 + rng.int(5));
+      ct.push(1_000_000 + rng.int(40) * 60_000);
+    }
+  const data = interactionsFromColumns(cu, ci, cv, ct);
+  const byUser = userMajor(data);
+  const n = data.itemIds.length;
+  const users = data.userIds.length;
+
+  /**
+   * G = XᵀX (+ λI) straight from the interaction list: every ordered pair of one user's items
+   * weighs w_i·w_j, times exp(−|Δt|/τ) when τ > 0 (pairs beyond 20τ skipped, as defined).
+   */
+  function referenceB(lambda: number, binary: boolean, tau: number): number[][] {
+    const g = Array.from({ length: n }, (_, i) =>
+      Array.from({ length: n }, (_, j) => (i === j ? lambda : 0)),
+    );
+    for (let e = 0; e < data.rows.length; e++)
+      for (let f = 0; f < data.rows.length; f++) {
+        if (data.rows[e] !== data.rows[f]) continue;
+        const dt = Math.abs(data.timestamps[e]! - data.timestamps[f]!);
+        if (tau > 0 && dt > 20 * tau) continue;
+        const w = binary ? 1 : data.values[e]! * data.values[f]!;
+        g[data.cols[e]!]![data.cols[f]!]! += w * (tau > 0 ? Math.exp(-dt / tau) : 1);
+      }
+    const p = referenceInverse(g);
+    return p.map((row, i) => row.map((x, j) => (i === j ? 0 : -x / p[j]![j]!)));
+  }
+
+  it.each([
+    { lambda: 3, binary: true, timeScaleMs: 0 },
+    { lambda: 40, binary: false, timeScaleMs: 0 },
+    { lambda: 5, binary: true, timeScaleMs: 10 * 60_000 },
+  ])(
+    'B equals (XᵀX + λI)⁻¹ turned into B by a textbook inverse, to 1e-9 relative: %o',
+    (params) => {
+      const b = trainEase(byUser, params);
+      expect(b.length).toBe(n * n);
+      const ref = referenceB(params.lambda, params.binary, params.timeScaleMs);
+      let scale = 0;
+      for (const row of ref) for (const x of row) scale = Math.max(scale, Math.abs(x));
+      expect(scale).toBeGreaterThan(0);
+      let worst = 0;
+      for (let i = 0; i < n; i++)
+        for (let j = 0; j < n; j++) worst = Math.max(worst, Math.abs(b[i * n + j]! - ref[i]![j]!));
+      expect(worst / scale).toBeLessThan(1e-9);
+      for (let i = 0; i < n; i++) expect(b[i * n + i]).toBe(0);
+    },
+  );
+
+  it('scores and top-10 lists equal those of the textbook B', () => {
+    const params = { lambda: 4, binary: false, timeScaleMs: 0 };
+    const model = easeModel(trainEase(byUser, params), byUser, params.binary);
+    const ref = referenceB(params.lambda, params.binary, params.timeScaleMs);
+    const got = new Float64Array(n);
+    const want = new Float64Array(n);
+    const k = 10;
+    const [gi, wi] = [new Int32Array(k), new Int32Array(k)];
+    const [gs, ws] = [new Float64Array(k), new Float64Array(k)];
+    for (let u = 0; u < users; u++) {
+      model.scoreUser(u, got);
+      want.fill(0);
+      for (let e = byUser.indptr[u]!; e < byUser.indptr[u + 1]!; e++) {
+        const i = byUser.indices[e]!;
+        for (let j = 0; j < n; j++) want[j] = want[j]! + byUser.values[e]! * ref[i]![j]!;
+      }
+      for (let j = 0; j < n; j++) expect(got[j]!).toBeCloseTo(want[j]!, 9);
+      maskSeen(byUser, u, got);
+      maskSeen(byUser, u, want);
+      const count = selectTopK(got, n, k, gi, gs);
+      expect(selectTopK(want, n, k, wi, ws)).toBe(count);
+      expect(Array.from(gi.subarray(0, count))).toEqual(Array.from(wi.subarray(0, count)));
+    }
   });
 });
