@@ -120,17 +120,43 @@ export function interactionsFromColumns(
 }
 
 /**
- * Orders observations by user, then item (a counting sort by user, then a sort of each user's short
- * segment), and merges duplicates: values summed, latest timestamp kept.
+ * Orders ids by code unit and returns each old index's new one (null when already in order).
+ * Index maps must not depend on the order events arrived in: the batch reads an event log filled
+ * by concurrent requests, and the validation split and the seeded initialisations work by index,
+ * so first-appearance order made the same data train a different model from run to run.
+ */
+function canonicalIds(ids: string[]): { ids: string[]; rank: Int32Array | null } {
+  let sorted = true;
+  for (let i = 1; i < ids.length && sorted; i++) sorted = ids[i - 1]! < ids[i]!;
+  if (sorted) return { ids, rank: null };
+  const order = ids.map((_, i) => i).sort((a, b) => (ids[a]! < ids[b]! ? -1 : 1));
+  const rank = new Int32Array(ids.length);
+  order.forEach((old, i) => (rank[old] = i));
+  return { ids: order.map((i) => ids[i]!), rank };
+}
+
+function remap(indices: Int32Array, rank: Int32Array | null): Int32Array {
+  return rank === null ? indices : indices.map((i) => rank[i]!);
+}
+
+/**
+ * Orders ids canonically, then observations by user, then item (a counting sort by user, then a
+ * sort of each user's short segment), and merges duplicates: values summed, latest timestamp kept.
  */
 export function assemble(
-  userIds: string[],
-  itemIds: string[],
-  u: Int32Array,
-  it: Int32Array,
+  rawUserIds: string[],
+  rawItemIds: string[],
+  rawU: Int32Array,
+  rawIt: Int32Array,
   v: ArrayLike<number>,
   ts: ArrayLike<number>,
 ): Interactions {
+  const users = canonicalIds(rawUserIds);
+  const items = canonicalIds(rawItemIds);
+  const userIds = users.ids;
+  const itemIds = items.ids;
+  const u = remap(rawU, users.rank);
+  const it = remap(rawIt, items.rank);
   const n = u.length;
   const nUsers = userIds.length;
   const start = new Int32Array(nUsers + 1);

@@ -4,7 +4,9 @@ import {
   interactionsFromColumns,
   interactionsFromEvents,
 } from '../../../shared/training/interactions';
+import { createRng, shuffleInPlace } from '../../../shared/training/random';
 import type { Interactions } from '../../../shared/training/types';
+import { splitPerItem } from '../../../shared/training/validation-split';
 
 const DAY = 24 * 3600 * 1000;
 const ev = (userId: string, itemId: string, type: string, timestamp: number, value?: number) =>
@@ -83,13 +85,41 @@ describe('interactionsFromColumns', () => {
       [1, 2, 3, 4, 0],
       [10, 20, 30, 40, 50],
     );
-    expect(d.userIds).toEqual(['u2', 'u1']);
+    expect(d.userIds).toEqual(['u1', 'u2']);
     expect(d.itemIds).toEqual(['x', 'y']);
     expect(entries(d)).toEqual([
-      { user: 'u2', item: 'x', value: 5, ts: 40 },
       { user: 'u1', item: 'x', value: 3, ts: 30 },
       { user: 'u1', item: 'y', value: 2, ts: 20 },
+      { user: 'u2', item: 'x', value: 5, ts: 40 },
     ]);
+  });
+
+  it('builds the same matrix and the same validation split whatever order the rows arrive in', () => {
+    const rng = createRng(7);
+    const rows = Array.from({ length: 400 }, (_, e) => ({
+      user: `u${rng.int(40)}`,
+      item: `i${rng.int(30)}`,
+      value: 1 + (e % 5),
+      ts: 1000 + e,
+    }));
+    const build = (order: typeof rows) =>
+      interactionsFromColumns(
+        order.map((r) => r.user),
+        order.map((r) => r.item),
+        order.map((r) => r.value),
+        order.map((r) => r.ts),
+      );
+    const perm = shuffleInPlace(Int32Array.from(rows.keys()), createRng(11));
+    const shuffled = Array.from(perm, (i) => rows[i]!);
+    const a = build(rows);
+    const b = build(shuffled);
+    expect(shuffled.map((r) => r.ts)).not.toEqual(rows.map((r) => r.ts));
+    expect(b.userIds).toEqual(a.userIds);
+    expect(b.itemIds).toEqual(a.itemIds);
+    expect(entries(b)).toEqual(entries(a));
+    expect(entries(splitPerItem(b, 0.2, 42).holdout)).toEqual(
+      entries(splitPerItem(a, 0.2, 42).holdout),
+    );
   });
 
   it('rejects columns of different lengths', () => {
