@@ -302,7 +302,12 @@ function selectOnValidationSlice(
     hp.ease_trials = search.trials.length;
     const fitEase = easeModel(search.model, fitByUser, ease.binary);
     const easeNeighbours = matrixRowNeighbours(search.model, nItems, config.neighbours);
-    if (config.model === 'ease' || search.ndcg > best) {
+    // 'auto' keeps ALS in the served model: the API scores candidates outside the cached top-N
+    // (session, ANN, neighbours, fresh) by the user vector · ALS item factors, and the real-time
+    // loop folds users into ALS factors. EASE alone (or popularity alone) puts the top-N on another
+    // scale, so those candidates outranked it: served nDCG 0.036 vs 0.386 offline on a 50-user
+    // slice. EASE alone stays available when asked for.
+    if (config.model === 'ease') {
       chosen = 'ease';
       best = search.ndcg;
       easeWeight = 1;
@@ -328,10 +333,7 @@ function selectOnValidationSlice(
   } else if (config.model === 'ease') {
     hp.ease_skipped = `items ${nItems} > easeMaxItems ${config.easeMaxItems}`;
   }
-  if (config.model === 'auto' && popNdcg > best) {
-    chosen = 'popularity';
-    fitModel = constantModel('popularity', fitPopularity);
-  }
+
   lap('tune-ease');
 
   // 3. Scorer, on validation users' candidate lists: half of the users fit it, half judge it.
