@@ -77,7 +77,7 @@ const POPULARITY_HALF_LIFE_DAYS = 30;
 /** `hyperParameters.als_scaling` as a number in `TrainConfig.hyperParameters` (0, 1, 2). */
 const SCALING_CODES: ConfidenceScaling[] = ['linear', 'log', 'binary'];
 
-type BaseName = 'als' | 'ease' | 'ease+als' | 'popularity';
+type BaseName = 'als' | 'ease' | 'ease+als';
 
 /** What the validation stage decides; small, so the slice's models can be freed after it. */
 interface Selection {
@@ -133,8 +133,6 @@ export const trainAll: TrainAll = (data, items, config, onProgress) => {
     neighbours = matrixRowNeighbours(b, nItems, config.neighbours);
     progress('ease', 1, 1);
     lap('ease');
-  } else if (chosen === 'popularity') {
-    base = constantModel('popularity', popularity);
   }
 
   Object.assign(hp, {
@@ -200,9 +198,10 @@ export const trainAll: TrainAll = (data, items, config, onProgress) => {
 };
 
 /**
- * Steps 1–3 on the validation slice: split per item, search ALS and EASE, try blends and
- * popularity, then train and judge the scorer on the chosen model's candidate lists. Everything
- * fitted here is garbage once it returns (the Worker's memory holds one EASE matrix at a time).
+ * Steps 1–3 on the validation slice: split per item, search ALS and EASE, try blends (popularity
+ * is measured as a baseline), then train and judge the scorer on the chosen model's candidate
+ * lists. Everything fitted here is garbage once it returns (the Worker's memory holds one EASE
+ * matrix at a time).
  */
 function selectOnValidationSlice(
   data: Interactions,
@@ -271,9 +270,8 @@ function selectOnValidationSlice(
   );
   lap('tune-als');
 
-  // Baselines (reported; plain popularity may win on tiny or degenerate data).
-  const popNdcg = ndcgOf(constantModel('popularity', fitPopularity));
-  hp.validation_ndcg_popularity = popNdcg;
+  // Baselines, reported next to the models (never served: see the choice below).
+  hp.validation_ndcg_popularity = ndcgOf(constantModel('popularity', fitPopularity));
   hp.validation_ndcg_popularity_decayed = ndcgOf(
     constantModel('popularity', itemPopularity(split.fit, POPULARITY_HALF_LIFE_DAYS)),
   );
