@@ -223,11 +223,6 @@ export class UpstashStateStore implements StateStore, EdgeResultReader {
     return parseJson<Item>(raw);
   }
 
-  async getItemAndVersion(itemId: string): Promise<{ item: Item | null; version: string | null }> {
-    const { items, version } = await this.getItemsAndVersion([itemId]);
-    return { item: items[0] ?? null, version };
-  }
-
   async getItemsAndVersion(
     itemIds: readonly string[],
   ): Promise<{ items: (Item | null)[]; version: string | null }> {

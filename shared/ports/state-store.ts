@@ -102,8 +102,6 @@ export interface StateStore {
   /** Top `limit` of one trending scope (`global`, `cat:<c>`, `colo:<colo>`), hidden items left out. */
   trending(scope: string, limit: number): Promise<ScoredItem[]>;
   getItem(itemId: string): Promise<Item | null>;
-  /** The item record and the served version, in one round trip (catalogue writes need both). */
-  getItemAndVersion(itemId: string): Promise<{ item: Item | null; version: string | null }>;
   /**
    * Stores an item record; `fresh` also lists it as a cold-start item. The hidden set follows
    * `item.hidden || item.deleted`.
