@@ -16,6 +16,8 @@ export interface UpstashRateLimiterOptions {
 
 export class UpstashRateLimiter implements RateLimiter {
   private readonly ratelimit: Ratelimit;
+  /** Identifiers refused until (ms since epoch); this isolate's memory of recent refusals. */
+  private readonly refused = new Map<string, number>();
 
   constructor(options: UpstashRateLimiterOptions) {
     const timeoutMs = options.timeoutMs ?? 500;
@@ -39,12 +41,21 @@ export class UpstashRateLimiter implements RateLimiter {
   async limit(identifier: string): Promise<RateLimitDecision> {
     try {
       const r = await this.ratelimit.limit(identifier);
+      if (!r.success) this.refused.set(identifier, r.reset);
       return { allowed: r.success, limit: r.limit, remaining: r.remaining, resetAt: r.reset };
     } catch (error) {
       throw new StoreError('redis', `rate limit check failed: ${(error as Error).message}`, {
         cause: error,
       });
     }
+  }
+
+  blockedUntil(identifier: string): number | null {
+    const until = this.refused.get(identifier);
+    if (until === undefined) return null;
+    if (until > Date.now()) return until;
+    this.refused.delete(identifier);
+    return null;
   }
 }
 

@@ -1,27 +1,48 @@
 /**
  * Middleware: per-API-key rate limit (sliding window in Redis). When Redis cannot answer the
  * request goes through (fail open) and `X-RateLimit-Status: fail-open` says so.
+ *
+ * Writes wait for the decision before they run. Reads (`{ alongside: true }`) run while the check
+ * is in flight and are answered only once it allows them: the check is a Redis round trip of its
+ * own, and awaiting it first put that round trip in front of every recommendation. A read that
+ * turns out to be over the limit gets its 429 all the same (its answer is dropped), and a key
+ * known to be over the limit is refused at once, before any work.
  */
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import { RateLimitedError } from '../../../shared/errors';
+import type { RateLimitDecision } from '../../../shared/ports/rate-limiter';
 import type { AppEnv } from '../app-env';
 
-export function rateLimit(): MiddlewareHandler<AppEnv> {
+export interface RateLimitOptions {
+  /** Run the handler while the check is in flight (side-effect-free reads only). */
+  alongside?: boolean;
+}
+
+export function rateLimit(options: RateLimitOptions = {}): MiddlewareHandler<AppEnv> {
   return async function rateLimitMiddleware(c, next) {
     const limiter = c.get('deps').rateLimiter;
     if (limiter === null) return next();
-    let decision;
-    try {
-      decision = await limiter.limit(c.get('apiKey').id);
-    } catch {
-      c.header('X-RateLimit-Status', 'fail-open');
-      return next();
+    const identifier = c.get('apiKey').id;
+    const blockedUntil = limiter.blockedUntil(identifier);
+    if (blockedUntil !== null) throw new RateLimitedError((blockedUntil - Date.now()) / 1000);
+    const decision = limiter.limit(identifier).catch(() => null);
+    if (options.alongside) {
+      await next();
+      apply(c, await decision);
+    } else {
+      apply(c, await decision);
+      await next();
     }
-    c.header('X-RateLimit-Limit', String(decision.limit));
-    c.header('X-RateLimit-Remaining', String(Math.max(0, decision.remaining)));
-    if (!decision.allowed) {
-      throw new RateLimitedError((decision.resetAt - Date.now()) / 1000);
-    }
-    await next();
   };
+}
+
+/** Headers of the decision (null: the limiter failed); throws the 429 when it refuses. */
+function apply(c: Context<AppEnv>, decision: RateLimitDecision | null): void {
+  if (decision === null) {
+    c.header('X-RateLimit-Status', 'fail-open');
+    return;
+  }
+  c.header('X-RateLimit-Limit', String(decision.limit));
+  c.header('X-RateLimit-Remaining', String(Math.max(0, decision.remaining)));
+  if (!decision.allowed) throw new RateLimitedError((decision.resetAt - Date.now()) / 1000);
 }

@@ -75,7 +75,7 @@ export const itemRoutes = new Hono<AppEnv>()
   .get(
     '/:itemId/similar',
     requireScope('read'),
-    rateLimit(),
+    rateLimit({ alongside: true }),
     validate('param', itemPathSchema),
     validate('query', similarQuerySchema),
     async (c) => {

@@ -11,7 +11,7 @@ import { recommendFor, roundTripsHeader } from '../services/recommend-service';
 export const recommendationRoutes = new Hono<AppEnv>().get(
   '/:userId/recommendations',
   requireScope('read'),
-  rateLimit(),
+  rateLimit({ alongside: true }),
   validate('param', userPathSchema),
   validate('query', recommendationsQuerySchema),
   async (c) => {

@@ -10,7 +10,7 @@ import { trendingItems } from '../services/lists-service';
 export const trendingRoutes = new Hono<AppEnv>().get(
   '/',
   requireScope('read'),
-  rateLimit(),
+  rateLimit({ alongside: true }),
   validate('query', trendingQuerySchema),
   async (c) => {
     const { k, category, scope } = c.req.valid('query');
