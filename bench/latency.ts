@@ -7,6 +7,8 @@ import autocannon, { type AutocannonRequest } from 'autocannon';
 import type { BenchApi, BenchKeys } from './api-client';
 import { chunk, mapConcurrent } from './pool';
 import { aggregateRoundTrips, roundTripsFromHeaders, type RoundTrips } from './round-trips';
+import { parseServerTiming } from './server-timing';
+import { summariseSample, type SampleSummary } from './stats';
 import { untimed, type TimeStage } from './stage-timer';
 
 /** What one load run measured. */
@@ -27,6 +29,12 @@ export interface LoadRun {
   /** Events per second for the event targets (requests × events per request). */
   eventsPerSec?: number;
   roundTrips: { measured: number; mean: RoundTrips; max: RoundTrips } | null;
+  /**
+   * The handler's own time (the `total` metric of `Server-Timing`, whole ms in workerd) over the
+   * answers that carry it: the client's time minus this is the runtime, the dev server and the
+   * network in front of the handler. Null when the path does not report it.
+   */
+  handlerMs: SampleSummary | null;
   /** Share of answers that carried at least one item from each source (recommendation targets). */
   sourceShare?: Record<string, number>;
 }
@@ -159,6 +167,7 @@ async function load(
   durationSec: number,
 ): Promise<LoadRun> {
   const roundTrips: (RoundTrips | null)[] = [];
+  const handlerMs: number[] = [];
   const sources: Record<string, number> = {};
   let answers = 0;
   const base = target.request(headers);
@@ -175,6 +184,8 @@ async function load(
           ]),
         );
         roundTrips.push(roundTripsFromHeaders((name) => lower.get(name.toLowerCase())));
+        const total = parseServerTiming(lower.get('server-timing')).find((m) => m.name === 'total');
+        if (total?.dur !== undefined) handlerMs.push(total.dur);
       }
       if (target.eventsPerRequest === undefined && status === 200 && answers < 2000) {
         answers += 1;
@@ -212,6 +223,7 @@ async function load(
     errors: result.errors,
     timeouts: result.timeouts,
     roundTrips: aggregateRoundTrips(roundTrips),
+    handlerMs: handlerMs.length > 0 ? summariseSample(handlerMs) : null,
   };
   if (target.eventsPerRequest !== undefined) run.eventsPerSec = reqPerSec * target.eventsPerRequest;
   else

@@ -111,6 +111,10 @@ function latencySection(r: BenchResults): string {
     const trips = rt
       ? `${formatFigure(at(rt, 'kv'), 2)} / ${formatFigure(at(rt, 'redis'), 2)} / ${formatFigure(at(rt, 'vector'), 2)}`
       : 'not exposed';
+    const handler =
+      at(v, 'handlerMs.p50') !== undefined
+        ? `${formatFigure(at(v, 'handlerMs.p50'))} / ${formatFigure(at(v, 'handlerMs.p99'))}`
+        : '—';
     const rate =
       at(v, 'eventsPerSec') !== undefined
         ? `${formatFigure(at(v, 'reqPerSec'))} (${formatFigure(at(v, 'eventsPerSec'))} events/s)`
@@ -122,6 +126,7 @@ function latencySection(r: BenchResults): string {
       formatFigure(at(v, 'p90')),
       formatFigure(at(v, 'p99')),
       formatFigure(at(v, 'max')),
+      handler,
       rate,
       formatFigure(at(v, 'non2xx')),
       trips,
@@ -136,7 +141,7 @@ function latencySection(r: BenchResults): string {
   return [
     '### Latency and throughput (autocannon, same machine)',
     '',
-    `Durations per run: ${String(r.options.durationSec)} s. Paths: cache-hit = users the batch knows; ${annText}; cold-user = ids never seen; events-1 / events-100 = \`POST /v1/events\` with 1 or 100 events per request. Round trips are the API's \`X-Edgerec-Round-Trips\` header (the rate limiter's Redis call is not counted there).`,
+    `Durations per run: ${String(r.options.durationSec)} s. Paths: cache-hit = users the batch knows; ${annText}; cold-user = ids never seen; events-1 / events-100 = \`POST /v1/events\` with 1 or 100 events per request. Round trips are the API's \`X-Edgerec-Round-Trips\` header (the rate limiter's Redis call is not counted there). Handler = the \`total\` of the answers' \`Server-Timing\` (the worker's own time; the rest of the client's time is workerd, \`wrangler dev\` and the loopback network).`,
     '',
     table(
       [
@@ -146,6 +151,7 @@ function latencySection(r: BenchResults): string {
         'p90 ms',
         'p99 ms',
         'max ms',
+        'handler p50 / p99 ms',
         'req/s',
         'non-2xx',
         'KV / Redis / vector round trips per request',

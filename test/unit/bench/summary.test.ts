@@ -58,6 +58,7 @@ function run(ndcg: number, offline: number): RunResult {
             mean: { kv: 1, redis: 1, vector: 0 },
             max: { kv: 1, redis: 1, vector: 0 },
           },
+          handlerMs: { n: 100, mean: 2, p50: 2, p90: 3, p99: 3, max: 3 },
         },
       ],
       annSetup: { kind: 'new-users', users: 5, eventsPerUser: 5, answersWithAnn: 5, checked: 5 },
@@ -90,7 +91,7 @@ describe('renderSummary', () => {
     const md = renderSummary(results([run(0.5, 0.5), run(0.52, 0.5), run(0.48, 0.5)]));
     expect(md).toContain('| ndcg@10 | 0.5 (0.48–0.52) | 0.5 |');
     expect(md).toContain('BiVAE (published)');
-    expect(md).toContain('| cache-hit | 1 | 4 | 6 | 8 | 9 | 20 | 0 | 1 / 1 / 0 |');
+    expect(md).toContain('| cache-hit | 1 | 4 | 6 | 8 | 9 | 2 / 3 | 20 | 0 | 1 / 1 / 0 |');
     expect(md).toContain('median of 3 runs');
     expect(md).not.toContain('FLAGGED');
     expect(md).toContain('Freshness lift\n\nNot measured in this run.');
