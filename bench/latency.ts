@@ -52,6 +52,11 @@ export interface LatencyOptions {
   annUsers: number;
   /** Times the stages (ANN users, load runs). */
   time?: TimeStage;
+  /**
+   * The same API served by plain workerd without `wrangler dev` (bench/direct-api.ts): every
+   * target is also run against it, named `workerd/<target>`.
+   */
+  directUrl?: string;
 }
 
 export interface LatencyResult {
@@ -134,19 +139,41 @@ export async function measureLatency(
     },
   ];
   const runs: LoadRun[] = [];
+  const runtimes = [{ prefix: '', url: api.baseUrl }];
+  if (options.directUrl !== undefined)
+    runtimes.push({ prefix: 'workerd/', url: options.directUrl });
   await time('latency: load runs', async () => {
+    // One request per target and runtime first: a fresh isolate loads the model and the scripts
+    // on its first requests, which would otherwise land in the first (shortest) run.
+    for (const { url } of runtimes) for (const target of targets) await warm(url, target, keys);
     for (const connections of options.concurrencies) {
       for (const target of targets) {
-        const key = target.name.startsWith('events') ? keys.write : keys.read;
-        const auth = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
-        if (options.warmupSec > 0)
-          await load(api.baseUrl, target, auth, connections, options.warmupSec);
-        runs.push(await load(api.baseUrl, target, auth, connections, options.durationSec));
+        for (const { prefix, url } of runtimes) {
+          const named = { ...target, name: prefix + target.name };
+          const key = target.name.startsWith('events') ? keys.write : keys.read;
+          const auth = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
+          if (options.warmupSec > 0) await load(url, named, auth, connections, options.warmupSec);
+          runs.push(await load(url, named, auth, connections, options.durationSec));
+        }
       }
     }
   });
   const { userIds: _ids, ...setup } = annSetup;
   return { runs, annSetup: setup };
+}
+
+/** Sends one request of `target` (not measured). */
+async function warm(baseUrl: string, target: Target, keys: BenchKeys): Promise<void> {
+  const key = target.name.startsWith('events') ? keys.write : keys.read;
+  const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
+  const base = target.request(headers);
+  const r = base.setupRequest ? base.setupRequest(base, {}) : base;
+  const res = await fetch(baseUrl + (r.path ?? '/'), {
+    method: r.method ?? 'GET',
+    headers,
+    ...(r.body === undefined ? {} : { body: r.body }),
+  });
+  await res.arrayBuffer();
 }
 
 /** One event of the load test: new users (`load-…`) so that the measured users' state is untouched. */

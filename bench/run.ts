@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { BatchSettings } from './api-client';
 import { REPO_ROOT } from './child-process';
+import { buildApiBundle, startDirectApi } from './direct-api';
 import { componentSpecs, runComponent, type ComponentResult } from './components';
 import { toFigureTree, type BenchResults, type RunResult, type SectionError } from './results';
 import {
@@ -115,6 +116,10 @@ async function main(): Promise<number> {
   const ports = await allocatePorts();
   const launch = stackLauncher(ports, log, time);
   const has = (s: Parameters<BenchOptions['sections']['has']>[0]) => options.sections.has(s);
+  // The latency section also serves the API in plain workerd (bench/direct-api.ts); its bundle is
+  // built once, while the first stack starts.
+  const apiBundle = has('latency') ? buildApiBundle(REPO_ROOT, join(work, 'api-bundle')) : null;
+  apiBundle?.catch(() => undefined); // awaited (and reported) by the latency section
   const section = async <T>(
     name: string,
     run: number,
@@ -196,17 +201,26 @@ async function main(): Promise<number> {
                 result.latency = await section(
                   'latency',
                   run,
-                  () =>
-                    measureLatency(stack.api, stack.keys, {
-                      concurrencies: options.concurrencies,
-                      durationSec: options.durationSec,
-                      warmupSec: options.quick ? 0 : 1,
-                      k: K,
-                      knownUsers,
-                      itemIds: [...new Set(data.quality.train.map((r) => r.itemId))],
-                      annUsers: options.quick ? 50 : 300,
-                      time,
-                    }),
+                  async () => {
+                    const direct = await time('latency: direct API start', async () =>
+                      startDirectApi(await apiBundle!, stack.stateDir),
+                    );
+                    try {
+                      return await measureLatency(stack.api, stack.keys, {
+                        concurrencies: options.concurrencies,
+                        durationSec: options.durationSec,
+                        warmupSec: options.quick ? 0 : 1,
+                        k: K,
+                        knownUsers,
+                        itemIds: [...new Set(data.quality.train.map((r) => r.itemId))],
+                        annUsers: options.quick ? 50 : 300,
+                        time,
+                        directUrl: direct.url,
+                      });
+                    } finally {
+                      await direct.close();
+                    }
+                  },
                   stack.recentOutput,
                 );
                 flush(result);

@@ -45,17 +45,19 @@ export function relocateWranglerConfig(repoRoot: string, config: string, targetP
   writeFileSync(targetPath, header + text.replace(mainLine, `main = ${JSON.stringify(main)}`));
 }
 
+/** Where a stack's copies of the two configs are (each with its `.dev.vars` beside it). */
+export function workerConfigPaths(stateDir: string): { api: string; batch: string } {
+  const dir = join(stateDir, 'workers');
+  return { api: join(dir, WORKER_CONFIGS.api), batch: join(dir, WORKER_CONFIGS.batch) };
+}
+
 /** Writes this stack's copies of both configs and their `.dev.vars`; returns the config paths. */
 export function prepareWorkerConfigs(
   repoRoot: string,
   stateDir: string,
   vars: Record<string, string>,
 ): { api: string; batch: string } {
-  const dir = join(stateDir, 'workers');
-  const paths = {
-    api: join(dir, WORKER_CONFIGS.api),
-    batch: join(dir, WORKER_CONFIGS.batch),
-  };
+  const paths = workerConfigPaths(stateDir);
   const header = 'Secrets and settings of the local stack (generated on every start; git-ignored)';
   for (const [name, path] of Object.entries(paths) as [keyof typeof paths, string][]) {
     relocateWranglerConfig(repoRoot, WORKER_CONFIGS[name], path);
