@@ -207,38 +207,49 @@ function maximalMarginalRelevance(
   // 0 = selected, 1 = may still be selected, 2 = never again (outside the caps, or a value that
   // can never win: NaN or −∞), but still remaining for the cap-relaxed fill.
   const state = new Uint8Array(n).fill(1);
-  for (let h = 0; h < n; h++) bound[h] = valueOf(h, 0);
+  // The head items in state 1, in head order: each search scans only these.
+  const live = new Int32Array(n);
+  let liveCount = n;
+  for (let h = 0; h < n; h++) {
+    bound[h] = valueOf(h, 0);
+    live[h] = h;
+  }
+  const leave = (h: number, to: number): void => {
+    state[h] = to;
+    const at = live.indexOf(h);
+    live.copyWithin(at, at + 1, liveCount--);
+  };
   const selected: number[] = [];
   let first = 0;
   while (selected.length < k) {
     let pick = -1;
-    for (;;) {
-      let best = -1;
-      for (let h = first; h < n; h++) {
-        if (state[h] === 1 && (best < 0 || bound[h]! > bound[best]!)) best = h;
+    while (liveCount > 0) {
+      // The first largest bound (NaN never beats the one in hand), as a scan in head order finds it.
+      let best = live[0]!;
+      for (let at = 1; at < liveCount; at++) {
+        const h = live[at]!;
+        if (bound[h]! > bound[best]!) best = h;
       }
-      if (best < 0) break;
       const value = bound[best]!;
       if (!(value > -Infinity) || !how.withinCaps(candidates[head[best]!]!)) {
-        state[best] = 2;
+        leave(best, 2);
         continue;
       }
       if (upTo[best] === selected.length) {
         pick = best;
         break;
       }
-      let sim = maxSim[best]!;
-      for (let s = upTo[best]!; s < selected.length; s++) {
-        const other = similarityAt(units, selected[s]!, best, candidates, head);
-        if (other > sim) sim = other;
-      }
+      const sim = largestSimilarity(units, best, selected, upTo[best]!, maxSim[best]!, {
+        candidates,
+        head,
+      });
       maxSim[best] = sim;
       upTo[best] = selected.length;
       bound[best] = valueOf(best, sim);
     }
     if (pick < 0) break;
     how.take(head[pick]!, pick === first);
-    state[pick] = 0;
+    leave(pick, 0);
     selected.push(pick);
     while (first < n && state[first] === 0) first++;
   }
@@ -252,11 +263,19 @@ interface UnitVectors {
   length: Int32Array;
 }
 
+/**
+ * The buffer of the last `unitVectors`, reused by the next when large enough: a fresh one per
+ * request (50 kB for 100 items of 64 dimensions) cost as much as filling it. Safe because each
+ * ranking is done with its unit vectors before the next one starts.
+ */
+let unitBuffer = new Float64Array(0);
+
 /** The unit vectors of `vectors` (none for a missing or zero vector), once per candidate. */
 function unitVectors(vectors: readonly (ArrayLike<number> | null)[]): UnitVectors {
   let total = 0;
   for (const v of vectors) total += v === null ? 0 : v.length;
-  const data = new Float64Array(total);
+  if (unitBuffer.length < total) unitBuffer = new Float64Array(total);
+  const data = unitBuffer;
   const offset = new Int32Array(vectors.length);
   const length = new Int32Array(vectors.length);
   let at = 0;
@@ -265,8 +284,8 @@ function unitVectors(vectors: readonly (ArrayLike<number> | null)[]): UnitVector
     if (v === null) return;
     let norm = 0;
     for (let i = 0; i < v.length; i++) {
-      data[at + i] = v[i]!;
-      norm += data[at + i]! * data[at + i]!;
+      const x = (data[at + i] = v[i]!);
+      norm += x * x;
     }
     if (norm === 0) return;
     const inv = 1 / Math.sqrt(norm);
@@ -276,6 +295,63 @@ function unitVectors(vectors: readonly (ArrayLike<number> | null)[]): UnitVector
     at += v.length;
   });
   return { data, offset, length };
+}
+
+/**
+ * The largest of `sim` and the similarities of head item `b` to `selected[from..]` (NaN never
+ * counts, as in `x > sim`). Four dot products share one pass over `b`'s vector: one sum is bound by
+ * the latency of its chain of additions (64 dependent adds), four independent chains run side by
+ * side. Each sum still adds the same products in the same order as `similarityAt`, so the values
+ * are bit-identical; groups where a vector is missing or of another length take `similarityAt`.
+ */
+function largestSimilarity(
+  units: UnitVectors,
+  b: number,
+  selected: readonly number[],
+  from: number,
+  sim: number,
+  items: { candidates: readonly ScoredCandidate[]; head: readonly number[] },
+): number {
+  const { data: d, offset, length } = units;
+  const ob = offset[b]!;
+  const n = length[b]!;
+  let s = from;
+  for (; s + 4 <= selected.length && ob >= 0; s += 4) {
+    const o0 = offset[selected[s]!]!;
+    const o1 = offset[selected[s + 1]!]!;
+    const o2 = offset[selected[s + 2]!]!;
+    const o3 = offset[selected[s + 3]!]!;
+    const same =
+      o0 >= 0 &&
+      o1 >= 0 &&
+      o2 >= 0 &&
+      o3 >= 0 &&
+      length[selected[s]!] === n &&
+      length[selected[s + 1]!] === n &&
+      length[selected[s + 2]!] === n &&
+      length[selected[s + 3]!] === n;
+    if (!same) break;
+    let s0 = 0;
+    let s1 = 0;
+    let s2 = 0;
+    let s3 = 0;
+    for (let i = 0; i < n; i++) {
+      const x = d[ob + i]!;
+      s0 += d[o0 + i]! * x;
+      s1 += d[o1 + i]! * x;
+      s2 += d[o2 + i]! * x;
+      s3 += d[o3 + i]! * x;
+    }
+    if (s0 > sim) sim = s0;
+    if (s1 > sim) sim = s1;
+    if (s2 > sim) sim = s2;
+    if (s3 > sim) sim = s3;
+  }
+  for (; s < selected.length; s++) {
+    const other = similarityAt(units, selected[s]!, b, items.candidates, items.head);
+    if (other > sim) sim = other;
+  }
+  return sim;
 }
 
 /**
