@@ -54,8 +54,42 @@ export function sessionSource(
   }
   const items: ScoredItem[] = [];
   for (const [itemId, { score }] of similarity) items.push({ itemId, score });
-  items.sort((a, b) => b.score - a.score);
-  return { source: 'session', items, similarity };
+  return { source: 'session', items: byScoreDescending(items), similarity };
+}
+
+/**
+ * `items` sorted by descending score, equal scores in their order (the stable
+ * `sort((a, b) => b.score - a.score)`): a merge sort on the scores in a typed array, as calling a
+ * comparator from the built-in sort cost 8% of a request's CPU for 100 session items. With a
+ * score that is not finite (a comparator returning NaN), the built-in sort itself.
+ */
+function byScoreDescending(items: readonly ScoredItem[]): ScoredItem[] {
+  const n = items.length;
+  const score = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    score[i] = items[i]!.score;
+    if (!Number.isFinite(score[i]!)) return items.slice().sort((a, b) => b.score - a.score);
+  }
+  // Bottom-up merge sort of indices; on equal scores the left run goes first (stability).
+  let order = new Int32Array(n);
+  let spare = new Int32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  for (let width = 1; width < n; width *= 2) {
+    for (let lo = 0; lo < n; lo += 2 * width) {
+      const mid = Math.min(lo + width, n);
+      const hi = Math.min(lo + 2 * width, n);
+      let a = lo;
+      let b = mid;
+      for (let out = lo; out < hi; out++) {
+        spare[out] =
+          b >= hi || (a < mid && score[order[a]!]! >= score[order[b]!]!)
+            ? order[a++]!
+            : order[b++]!;
+      }
+    }
+    [order, spare] = [spare, order];
+  }
+  return Array.from(order, (i) => items[i]!);
 }
 
 /** Trending items (time-decayed counters). */
