@@ -89,7 +89,9 @@ function byScoreDescending(items: readonly ScoredItem[]): ScoredItem[] {
     }
     [order, spare] = [spare, order];
   }
-  return Array.from(order, (i) => items[i]!);
+  const sorted = new Array<ScoredItem>(n);
+  for (let i = 0; i < n; i++) sorted[i] = items[order[i]!]!;
+  return sorted;
 }
 
 /** Trending items (time-decayed counters). */

@@ -110,6 +110,7 @@ const PERSONAL: readonly SourceName[] = ['topn', 'ann', 'session'];
 
 /** Candidates after generation, eligibility and scoring, ready for `rankScored`. */
 export interface ScoredPool {
+  /** With item vectors only when the request asks for diversity (ranking reads them only then). */
   scored: ScoredCandidate[];
   fallback: boolean;
   ctx: FactsContext;
@@ -181,6 +182,9 @@ export function scoreCandidates(input: RecommendInput): ScoredPool {
     }
   }
 
+  // Ranking reads the item vectors only for diversity (MMR): without it, a view per candidate
+  // would be allocated for nothing (diversity ≤ 0 is exactly λ = 1, see rankCandidates).
+  const withVectors = !(input.diversity <= 0);
   const features = new Float64Array(FEATURE_COUNT);
   const facts = emptyFacts();
   const scoreOf = model?.score ?? ((f: Float64Array) => f[0]!);
@@ -198,13 +202,14 @@ export function scoreCandidates(input: RecommendInput): ScoredPool {
       categories,
       fresh: row === undefined,
       ageDays: facts.ageDays,
-      vector: !model
-        ? null
-        : row !== undefined
-          ? model.factors.subarray(row * model.dims, (row + 1) * model.dims)
-          : extra
-            ? provisionalOf(ctx, extra)
-            : null,
+      vector:
+        !model || !withVectors
+          ? null
+          : row !== undefined
+            ? model.factors.subarray(row * model.dims, (row + 1) * model.dims)
+            : extra
+              ? provisionalOf(ctx, extra)
+              : null,
     };
     if (provider !== undefined) candidate.provider = provider;
     scored[i] = candidate;
