@@ -87,6 +87,23 @@ export function provisionalVector(
   model: ServingModel,
   categories: readonly string[],
 ): Float32Array {
+  // Most items carry one category: that vector is kept per model, as fresh items are proposed to
+  // every request and each would otherwise build the same vector again. Shared, like globalMean:
+  // read it, never write it.
+  if (categories.length === 1) {
+    let byCategory = SINGLE_CATEGORY.get(model);
+    if (!byCategory) SINGLE_CATEGORY.set(model, (byCategory = new Map()));
+    let vector = byCategory.get(categories[0]!);
+    if (!vector) byCategory.set(categories[0]!, (vector = averageOfCentroids(model, categories)));
+    return vector;
+  }
+  return averageOfCentroids(model, categories);
+}
+
+/** Provisional vectors of single-category items, per model (dropped with the model). */
+const SINGLE_CATEGORY = new WeakMap<ServingModel, Map<string, Float32Array>>();
+
+function averageOfCentroids(model: ServingModel, categories: readonly string[]): Float32Array {
   const known = categories.map((c) => model.centroids.get(c)).filter((v) => v !== undefined);
   if (known.length === 0) return model.globalMean;
   const out = new Float32Array(model.dims);
