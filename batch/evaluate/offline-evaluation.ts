@@ -1,17 +1,25 @@
 /**
  * Offline evaluation on the Microsoft Recommenders protocol: train with `trainAll` on training
  * ratings (weight = rating value), write what the batch writes (every top-N list and neighbour
- * list), rank each test user's top 10 exactly as the edge ranks a cached answer (top-N candidates
- * re-ranked by the scorer), and score them (every test rating relevant, k = 10).
+ * list), rank each test user's top 10 exactly as the edge ranks a cached answer (the top-N plus
+ * session and trending candidates, re-ranked by the scorer), and score them (every test rating
+ * relevant, k = 10).
  */
 import type { ItemFacts, RankingMetrics, ScoredItem } from '../../shared/domain/artefacts';
 import {
+  cacheHitPool,
+  TRENDING_HALF_LIFE_DAYS,
+  trendingList,
+} from '../../shared/training/cache-hit-pool';
+import {
+  pooledCandidateFacts,
   RECENT_ITEMS_FOR_ITEM_ITEM,
-  topNCandidateFacts,
 } from '../../shared/training/candidate-facts';
+import { itemPopularity } from '../../shared/training/popularity';
 import { trainAll } from '../../shared/training/index';
 import { interactionsFromColumns } from '../../shared/training/interactions';
 import { rankingMetrics } from '../../shared/training/metrics';
+import { DEFAULT_SOURCE_LIMITS } from '../../shared/pipeline/recommend';
 import { rankCachedCandidates } from '../../shared/training/rank-cached';
 import type { TrainConfig, TrainOutputs, TrainProgress } from '../../shared/training/types';
 import type { RatingColumns } from './read-ratings';
@@ -51,8 +59,10 @@ export function evaluateOffline(
   outputs.timings.neighbours = done - topNDone;
 
   const relevant = relevantByUser(test);
+  const trending = trendingList(itemPopularity(data, TRENDING_HALF_LIFE_DAYS), data.itemIds);
   const ranked = rankTestUsers(
     outputs,
+    trending,
     topN,
     neighbours,
     data.userIds,
@@ -96,6 +106,7 @@ function relevantByUser(test: RatingColumns): Map<string, Set<string>> {
  */
 function rankTestUsers(
   outputs: TrainOutputs,
+  trending: readonly ScoredItem[],
   topN: ScoredItem[][],
   neighbours: ScoredItem[][],
   userIds: string[],
@@ -127,17 +138,34 @@ function rankTestUsers(
       out.set(user, popular.slice(0, K));
       continue;
     }
-    const recent = (history.get(user) ?? [])
-      .slice()
-      .sort((a, b) => b.ts - a.ts)
-      .slice(0, RECENT_ITEMS_FOR_ITEM_ITEM)
-      .map((h) => neighbours[itemIndex.get(h.item)!]!);
-    const candidates = topNCandidateFacts(
-      topN[u]!.map((s) => [s.itemId, s.score] as const),
+    const seen = history.get(user) ?? [];
+    const seeds = [
+      ...new Set(
+        seen
+          .slice()
+          .sort((a, b) => b.ts - a.ts)
+          .map((h) => h.item),
+      ),
+    ].slice(0, RECENT_ITEMS_FOR_ITEM_ITEM);
+    const seedNeighbours = new Map(seeds.map((id) => [id, neighbours[itemIndex.get(id)!]!]));
+    const list = topN[u]!.map((s) => [s.itemId, s.score] as const);
+    const pool = cacheHitPool({
+      topN: list,
+      seeds,
+      neighbours: seedNeighbours,
+      trending,
+      blocked: new Set(seen.map((h) => h.item)),
+      limits: { ...DEFAULT_SOURCE_LIMITS, topN: list.length },
+    });
+    const candidates = pooledCandidateFacts(
+      pool,
+      list,
+      (id) => dotProduct(outputs, u, itemIndex.get(id)!),
+      outputs.baseScoreCalibration,
       {
         itemFacts: (id) => facts.get(id),
         categoryAffinity: {},
-        recentNeighbours: recent,
+        recentNeighbours: [...seedNeighbours.values()],
         now: 0,
         hour: 12,
         device: 'unknown',
@@ -146,4 +174,13 @@ function rankTestUsers(
     out.set(user, rankCachedCandidates(candidates, outputs.scorer, K));
   }
   return out;
+}
+
+/** User `u`'s batch vector · item `i`'s factors (the edge's score of a candidate outside the top-N). */
+function dotProduct(outputs: TrainOutputs, u: number, i: number): number {
+  const d = outputs.dims;
+  let s = 0;
+  for (let k = 0; k < d; k++)
+    s += outputs.userFactors[u * d + k]! * outputs.itemFactors[i * d + k]!;
+  return s;
 }

@@ -105,6 +105,7 @@ export function buildManifest(
     scorer: trained.scorer,
     hyperParameters: trained.hyperParameters,
     metrics: trained.validation,
+    baseScoreCalibration: trained.baseScoreCalibration,
   };
 }
 

@@ -91,6 +91,16 @@ export interface FoldInParameters {
   epsilon?: number;
 }
 
+/**
+ * Affine map from the ALS dot product (user vector · item factors) to the served base model's
+ * score scale: `scale · dot + offset`. Candidates outside the cached top-N are scored by the dot
+ * product; without this map a blend or EASE top-N and those candidates sit on different scales.
+ */
+export interface BaseScoreCalibration {
+  scale: number;
+  offset: number;
+}
+
 /** Everything the edge needs of one version besides per-user and per-item lists. */
 export interface ModelManifest {
   version: string;
@@ -109,4 +119,9 @@ export interface ModelManifest {
   scorer: ScorerModel;
   hyperParameters: Record<string, number | string>;
   metrics: RankingMetrics | null;
+  /**
+   * Puts candidates outside the cached top-N on the top-N's scale (shared/training/base-score-scale.ts).
+   * Absent in manifests written before it existed: the raw dot product is used, as then.
+   */
+  baseScoreCalibration?: BaseScoreCalibration;
 }

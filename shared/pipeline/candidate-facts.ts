@@ -6,6 +6,7 @@
 import type { TopNRecord } from '../domain/artefacts';
 import type { CandidateFacts, Device, SourceName } from '../domain/features';
 import type { Item } from '../domain/items';
+import { outsideTopNScore } from '../training/base-score-scale';
 import { categoryAffinityOf, categoryShares } from '../training/candidate-facts';
 import { dotRow, provisionalVector, type ServingModel } from './serving-model';
 
@@ -18,6 +19,10 @@ export interface FactsContext {
   topN: ReadonlyMap<string, readonly [number, number]>;
   /** The user's current vector (online fold-in if fresh, else the batch vector), or null. */
   userVector: ArrayLike<number> | null;
+  /** The batch vector the cached top-N was ranked for (`TopNRecord.vector`), or null. */
+  batchVector: ArrayLike<number> | null;
+  /** Last score of the cached top-N (see `outsideTopNScore`), Infinity without a list. */
+  topNFloor: number;
   /** itemId → largest neighbour similarity to a recent/session item. */
   itemItem: ReadonlyMap<string, { score: number }>;
   /** Share of the user's history per category. */
@@ -29,6 +34,12 @@ export interface FactsContext {
   nowMs: number;
   hour: number;
   device: Device;
+}
+
+/** The floor of `outsideTopNScore` for a cached list: its last score, Infinity without one. */
+export function topNFloorOf(record: TopNRecord | null): number {
+  const last = record?.items[record.items.length - 1];
+  return last === undefined ? Infinity : last[1];
 }
 
 /** Index of a top-N record: itemId → [rank, score]. */
@@ -97,11 +108,22 @@ export function candidateFactsAt(
   const facts = row === undefined ? undefined : model!.manifest.items[row];
   const cached = ctx.topN.get(itemId);
 
+  // Outside the top-N: the dot product on the top-N's scale (one definition with the trainer).
   let baseScore: number | null = null;
   if (cached) baseScore = cached[1];
   else if (ctx.userVector !== null && model) {
-    if (row !== undefined) baseScore = dotRow(model, ctx.userVector, row);
-    else if (extra) baseScore = dot(ctx.userVector, provisionalOf(ctx, extra));
+    const calibration = model.manifest.baseScoreCalibration;
+    if (row !== undefined) {
+      const now = dotRow(model, ctx.userVector, row);
+      const batch =
+        ctx.batchVector === null || ctx.batchVector === ctx.userVector || !calibration
+          ? now
+          : dotRow(model, ctx.batchVector, row);
+      baseScore = outsideTopNScore(calibration, batch, now, ctx.topNFloor);
+    } else if (extra) {
+      const now = dot(ctx.userVector, provisionalOf(ctx, extra));
+      baseScore = outsideTopNScore(calibration, now, now, Infinity);
+    }
   }
 
   const createdAt = facts?.createdAt ?? extra?.createdAt ?? null;

@@ -26,6 +26,7 @@ import {
   emptyFacts,
   indexTopN,
   provisionalOf,
+  topNFloorOf,
   type FactsContext,
 } from './candidate-facts';
 import { featureContributions, type FeatureContribution } from './explain';
@@ -143,6 +144,13 @@ export function scoreCandidates(input: RecommendInput): ScoredPool {
     model,
     topN: indexTopN(input.topN),
     userVector: input.userVector,
+    batchVector:
+      model && input.topN?.vector.length === model.dims
+        ? input.userVector !== null && sameVector(input.userVector, input.topN.vector)
+          ? input.userVector
+          : input.topN.vector
+        : null,
+    topNFloor: topNFloorOf(input.topN),
     itemItem: session.similarity,
     affinity: {},
     extraItems,
@@ -248,6 +256,14 @@ interface Eligible {
   row: number | undefined;
   extra: Item | undefined;
   categories: readonly string[];
+}
+
+/** True when two vectors are the same object or hold the same values. */
+function sameVector(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 function uniq(ids: readonly string[]): string[] {

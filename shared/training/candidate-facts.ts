@@ -1,9 +1,11 @@
 /**
- * `CandidateFacts` of cached top-N candidates, computed the same way offline (scorer training,
- * evaluation) and at the edge (cached answer), so the scorer sees identical features in both.
+ * `CandidateFacts` of a cached answer's candidates (the top-N, and the candidates other sources
+ * add outside it), computed the same way offline (scorer training, evaluation) and at the edge, so
+ * the scorer sees identical features in both.
  */
-import type { ItemFacts, ScoredItem } from '../domain/artefacts';
+import type { BaseScoreCalibration, ItemFacts, ScoredItem } from '../domain/artefacts';
 import type { CandidateFacts, Device, SourceName } from '../domain/features';
+import { outsideTopNScore } from './base-score-scale';
 
 const DAY_MS = 24 * 3600 * 1000;
 
@@ -83,16 +85,53 @@ export function topNCandidateFacts(
   topN: readonly (readonly [string, number])[],
   ctx: CandidateContext,
 ): Candidate[] {
+  return pooledCandidateFacts(
+    topN.map(([itemId]) => ({ itemId, sources: TOPN_ONLY })),
+    topN,
+    () => null,
+    undefined,
+    ctx,
+  );
+}
+
+/** A candidate of a merged pool: its id and every source that proposed it. */
+export interface PooledCandidate {
+  itemId: string;
+  sources: ReadonlySet<SourceName>;
+}
+
+/**
+ * Facts of every candidate of a merged pool, as the edge computes them for a cached answer
+ * (shared/pipeline/candidate-facts.ts): a top-N entry keeps its cached score and rank; any other
+ * candidate gets `outsideTopNScore` of its ALS dot product `dotOf(itemId)` (null when unknown) with
+ * the list's last score as the floor. Here the user vector is the batch vector (no fold-in).
+ */
+export function pooledCandidateFacts(
+  pool: readonly PooledCandidate[],
+  topN: readonly (readonly [string, number])[],
+  dotOf: (itemId: string) => number | null,
+  calibration: BaseScoreCalibration | undefined,
+  ctx: CandidateContext,
+): Candidate[] {
   const itemItem = itemItemScores(ctx.recentNeighbours);
-  const out: Candidate[] = new Array(topN.length);
-  for (let rank = 0; rank < topN.length; rank++) {
-    const [itemId, baseScore] = topN[rank]!;
+  const cached = new Map<string, readonly [number, number]>();
+  topN.forEach(([itemId, score], rank) => cached.set(itemId, [rank, score]));
+  const floor = topN.length === 0 ? Infinity : topN[topN.length - 1]![1];
+  const out: Candidate[] = new Array(pool.length);
+  for (let k = 0; k < pool.length; k++) {
+    const { itemId, sources } = pool[k]!;
     const facts = ctx.itemFacts(itemId);
-    out[rank] = {
+    const hit = cached.get(itemId);
+    let baseScore: number | null = hit ? hit[1] : null;
+    if (!hit) {
+      const dot = dotOf(itemId);
+      if (dot !== null) baseScore = outsideTopNScore(calibration, dot, dot, floor);
+    }
+    out[k] = {
       itemId,
       facts: {
         baseScore,
-        topNRank: rank,
+        topNRank: hit ? hit[0] : null,
         itemItem: itemItem.get(itemId) ?? 0,
         popularity: facts?.popularity ?? 0,
         ageDays:
@@ -100,7 +139,7 @@ export function topNCandidateFacts(
             ? null
             : (ctx.now - facts.createdAt) / DAY_MS,
         categoryAffinity: facts ? categoryAffinityOf(ctx.categoryAffinity, facts.categories) : 0,
-        sources: TOPN_ONLY,
+        sources,
         hour: ctx.hour,
         device: ctx.device,
       },

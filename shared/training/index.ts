@@ -7,6 +7,7 @@
 import type { ItemFacts, RankingMetrics, ScoredItem, ScorerModel } from '../domain/artefacts';
 import { DEFAULT_ALS_PARAMS, trainAls, type AlsParams, type ConfidenceScaling } from './als';
 import { blendModel, constantModel, factorModel, maskSeen, type BaseModel } from './base-model';
+import { fitBaseScoreCalibration, IDENTITY_CALIBRATION } from './base-score-scale';
 import { gramOf } from './dense';
 import { easeModel, trainEase, type EaseParams } from './ease';
 import { evaluateBaseModel, relevantSets } from './evaluate-model';
@@ -15,7 +16,8 @@ import { cosineNeighbours, matrixRowNeighbours, type NeighbourFinder } from './n
 import { itemPopularity } from './popularity';
 import { createRng, type Rng } from './random';
 import { chooseScorer, datasetGroups, scoreDataset, type ScorerDataset } from './scorer';
-import { buildScorerDataset } from './scorer-data';
+import { TRENDING_HALF_LIFE_DAYS } from './cache-hit-pool';
+import { buildScorerDataset, scorerRowsPerUser } from './scorer-data';
 import { itemMajor, userMajor } from './sparse';
 import { selectTopK } from './top-k';
 import { searchAls, searchEase, type TrialCallback } from './tuning';
@@ -56,7 +58,10 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
 
 /** Share of each item's training interactions held out as the validation slice. */
 export const VALIDATION_FRACTION = 0.2;
-/** Largest scorer training set (rows × 16 Float64 features ≈ 13 MB, twice while comparing). */
+/**
+ * Largest scorer training set (rows × 16 Float64 features ≈ 13 MB, twice while comparing); users
+ * are sampled so that their pools (top-N, session and trending candidates) fit in it.
+ */
 const MAX_SCORER_ROWS = 100_000;
 const ALS_SEARCH_TRIALS = 7;
 const EASE_SEARCH_TRIALS = 5;
@@ -72,6 +77,8 @@ const ALS_START = { scaling: 'binary', alpha: 5, lambda: 50, iterations: 10 } as
 const EASE_START: EaseParams = { lambda: 250, binary: true, timeScaleMs: 10 * 60 * 1000 };
 /** EASE weights of the EASE + ALS blends tried on the validation slice. */
 const BLEND_WEIGHTS = [0.3, 0.5, 0.7];
+/** Users (evenly spaced) whose scores fit the ALS → served-scale calibration. */
+const CALIBRATION_USERS = 200;
 /** Half-life of the time-decayed popularity baseline. */
 const POPULARITY_HALF_LIFE_DAYS = 30;
 /** `hyperParameters.als_scaling` as a number in `TrainConfig.hyperParameters` (0, 1, 2). */
@@ -118,7 +125,8 @@ export const trainAll: TrainAll = (data, items, config, onProgress) => {
   const final = trainAls(byUser, byItem, als, (done, total) => progress('als', done, total));
   const alsMs = (clock?.() ?? 0) - alsStarted;
   lap('als');
-  let base: BaseModel = factorModel('als', final.userFactors, final.itemFactors, als.dims, nItems);
+  const alsFinal = factorModel('als', final.userFactors, final.itemFactors, als.dims, nItems);
+  let base: BaseModel = alsFinal;
   let neighbours: NeighbourFinder = cosineNeighbours(
     final.itemFactors,
     nItems,
@@ -134,6 +142,19 @@ export const trainAll: TrainAll = (data, items, config, onProgress) => {
     progress('ease', 1, 1);
     lap('ease');
   }
+  // Candidates outside the top-N are scored by the ALS dot product: map it onto this model's scale.
+  const baseScoreCalibration =
+    base === alsFinal
+      ? IDENTITY_CALIBRATION
+      : fitBaseScoreCalibration(
+          base,
+          alsFinal,
+          byUser,
+          spacedUsers(nUsers, CALIBRATION_USERS),
+          config.topN,
+        );
+  hp.calibration_scale = baseScoreCalibration.scale;
+  hp.calibration_offset = baseScoreCalibration.offset;
 
   Object.assign(hp, {
     model: chosen,
@@ -190,6 +211,7 @@ export const trainAll: TrainAll = (data, items, config, onProgress) => {
     },
     popularity,
     scorer: selection.scorer,
+    baseScoreCalibration,
     hyperParameters: hp,
     validation: selection.validation,
     timings,
@@ -338,15 +360,30 @@ function selectOnValidationSlice(
   progress('scorer', 0, 1);
   const rng = createRng(config.seed ^ 0x5c0e);
   const validationUsers = [...relevant.keys()].sort((a, b) => a - b);
-  const maxUsers = Math.max(1, Math.floor(MAX_SCORER_ROWS / Math.max(1, config.topN)));
+  const maxUsers = Math.max(1, Math.floor(MAX_SCORER_ROWS / scorerRowsPerUser(config.topN)));
+  const scorerUsers =
+    validationUsers.length <= maxUsers
+      ? validationUsers
+      : sample(validationUsers, maxUsers, rng).sort((a, b) => a - b);
+  // The slice's own calibration, fitted as the final one is (see trainAll).
+  const fitCalibration =
+    fitModel === alsFit
+      ? IDENTITY_CALIBRATION
+      : fitBaseScoreCalibration(
+          fitModel,
+          alsFit,
+          fitByUser,
+          spacedUsers(scorerUsers.length, CALIBRATION_USERS).map((i) => scorerUsers[i]!),
+          config.topN,
+        );
   const dataset = buildScorerDataset({
     model: fitModel,
+    als: alsFit,
+    calibration: fitCalibration,
+    trending: itemPopularity(split.fit, TRENDING_HALF_LIFE_DAYS),
     fit: fitByUser,
     relevant,
-    users:
-      validationUsers.length <= maxUsers
-        ? validationUsers
-        : sample(validationUsers, maxUsers, rng).sort((a, b) => a - b),
+    users: scorerUsers,
     neighbours: fitNeighbours,
     itemIds: data.itemIds,
     items,
@@ -369,6 +406,12 @@ function selectOnValidationSlice(
   progress('scorer', 1, 1);
   lap('scorer');
   return { als, ease, chosen, easeWeight, scorer: choice.model, validation };
+}
+
+/** At most `k` user indices spread evenly over 0..n (deterministic, every user when n ≤ k). */
+function spacedUsers(n: number, k: number): number[] {
+  const m = Math.min(n, k);
+  return Array.from({ length: m }, (_, i) => Math.floor((i * n) / m));
 }
 
 /** Latest timestamp of the data ("now" for item ages; training reads no clock). */

@@ -4,6 +4,7 @@
  * `TrainOutputs` under a new version. Implemented in shared/training/index.ts.
  */
 import type {
+  BaseScoreCalibration,
   FoldInParameters,
   ItemFacts,
   RankingMetrics,
@@ -69,6 +70,8 @@ export interface TrainOutputs {
   /** Popularity per item index (weighted count) and the global ranking. */
   popularity: Float64Array;
   scorer: ScorerModel;
+  /** ALS dot product → the top-N's score scale (shared/training/base-score-scale.ts). */
+  baseScoreCalibration: BaseScoreCalibration;
   hyperParameters: Record<string, number | string>;
   /** Metrics on the validation slice, of the final pipeline (base model + scorer). */
   validation: RankingMetrics | null;

@@ -41,6 +41,13 @@ function randomPool(rng: Rng, n: number, dims: number): ScoredCandidate[] {
   });
 }
 
+/** `input` served by a version whose manifest maps dot products onto a blend's scale. */
+function calibrated(input: RecommendInput): RecommendInput {
+  const model = input.model!;
+  const manifest = { ...model.manifest, baseScoreCalibration: { scale: 0.7, offset: 0.05 } };
+  return { ...input, model: buildServingModel(manifest, model.factors, model.score) };
+}
+
 /** A gbdt of unbalanced trees as trainGbdt grows them: leaves at any level, nodes in BFS order. */
 function unbalancedGbdt(rng: Rng, trees: number, depth: number): ScorerModel {
   return {
@@ -176,6 +183,12 @@ describe('recommend equals the reference pipeline', () => {
     ],
     ['category filter', (x) => ({ ...x, category: 'drama' })],
     ['no top-N (user·item dot products)', (x) => ({ ...x, topN: null, diversity: 0.2 })],
+    ['calibrated base scores (a blend)', (x) => calibrated(x)],
+    [
+      'calibrated base scores, on-line vector',
+      (x) => ({ ...calibrated(x), userVector: x.topN!.vector.map((v, d) => v + 0.1 * (d % 3)) }),
+    ],
+    ['calibrated base scores, no top-N', (x) => ({ ...calibrated(x), topN: null })],
     ['no top-N, no user vector', (x) => ({ ...x, topN: null, userVector: null })],
     [
       'cold user: nothing personal (fallback)',

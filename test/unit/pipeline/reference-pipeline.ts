@@ -4,6 +4,7 @@
  * equivalence tests require the optimised pipeline to return exactly what this returns.
  */
 import type { ScoredItem } from '../../../shared/domain/artefacts';
+import { outsideTopNScore } from '../../../shared/training/base-score-scale';
 import {
   buildFeatures,
   FEATURE_COUNT,
@@ -76,6 +77,8 @@ function referenceScore(input: RecommendInput): ScoredPool {
     model,
     topN: indexTopN(input.topN),
     userVector: input.userVector,
+    batchVector: model && input.topN?.vector.length === model.dims ? input.topN.vector : null,
+    topNFloor: input.topN?.items.at(-1)?.[1] ?? Infinity,
     itemItem: session.similarity,
     affinity: {},
     extraItems,
@@ -340,8 +343,17 @@ function referenceFacts(
   let baseScore: number | null = null;
   if (cached) baseScore = cached[1];
   else if (ctx.userVector !== null && model) {
-    if (row !== undefined) baseScore = dotRow(model, ctx.userVector, row);
-    else if (extra) baseScore = dotAny(ctx.userVector, provisionalOf(ctx, extra));
+    // Outside the top-N: calibrated to the top-N's scale when the manifest says how (no shortcut
+    // for an unchanged vector here: two dot products are always taken).
+    const calibration = model.manifest.baseScoreCalibration;
+    if (row !== undefined) {
+      const now = dotRow(model, ctx.userVector, row);
+      const batch = ctx.batchVector === null ? now : dotRow(model, ctx.batchVector, row);
+      baseScore = outsideTopNScore(calibration, batch, now, ctx.topNFloor);
+    } else if (extra) {
+      const now = dotAny(ctx.userVector, provisionalOf(ctx, extra));
+      baseScore = outsideTopNScore(calibration, now, now, Infinity);
+    }
   }
 
   const createdAt = facts?.createdAt ?? extra?.createdAt ?? null;
