@@ -401,6 +401,8 @@ function selectOnValidationSlice(
     scorer_ndcg_logistic: choice.logisticNdcg,
     scorer_ndcg_gbdt: choice.gbdtNdcg,
     scorer_ndcg_gain: Math.max(choice.logisticNdcg, choice.gbdtNdcg) - choice.baseNdcg,
+    scorer_gain_t_logistic: choice.logisticGainT,
+    scorer_gain_t_gbdt: choice.gbdtGainT,
   });
   const validation = pipelineMetrics(dataset, choice.model, nItems);
   progress('scorer', 1, 1);

@@ -10,6 +10,7 @@ import {
   applyScorer,
   chooseScorer,
   datasetNdcg,
+  pairedGainT,
   scoreDataset,
   trainGbdt,
   trainLogistic,
@@ -91,6 +92,31 @@ describe('scorer', () => {
     const choice = chooseScorer(d, (g) => g % 2 === 0);
     expect(choice.model).toEqual({ kind: 'identity' });
     expect(choice.baseNdcg).toBe(1);
+  });
+
+  it('serves a re-ranker whose gain stands out of the noise, not one that is noise', () => {
+    const strong = chooseScorer(
+      toyDataset(3, (f) => f[ITEM_ITEM]! + f[AFFINITY]! > 1.2),
+      (g) => g % 2 === 0,
+    );
+    expect(strong.model.kind).not.toBe('identity');
+    expect(Math.max(strong.logisticGainT, strong.gbdtGainT)).toBeGreaterThan(2);
+    // Labels independent of every feature: any gain on the judging half is luck.
+    const rng = createRng(4);
+    const noise = chooseScorer(
+      toyDataset(4, () => rng.next() < 0.1),
+      (g) => g % 2 === 0,
+    );
+    expect(noise.model).toEqual({ kind: 'identity' });
+  });
+
+  it('pairedGainT: mean gain over its standard error, 0 without a gain', () => {
+    const a = Float64Array.from([0.1, 0.2, 0.3, 0.4]);
+    expect(pairedGainT(a, Float64Array.from([0.2, 0.3, 0.4, 0.5]))).toBe(1e9);
+    // Gains 0.1, 0.3, 0.1, 0.3: mean 0.2, sd 0.1155, se 0.0577, t = 3.46.
+    expect(pairedGainT(a, Float64Array.from([0.2, 0.5, 0.4, 0.7]))).toBeCloseTo(3.4641, 3);
+    expect(pairedGainT(a, a)).toBe(0);
+    expect(pairedGainT(a, Float64Array.from([0, 0.1, 0.2, 0.3]))).toBe(0);
   });
 
   it('applyScorer: identity returns the base score; logistic and gbdt match their definitions', () => {
