@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { choleskySolve, foldInUser } from '../../../shared/pipeline/fold-in';
+import {
+  choleskySolve,
+  foldInStrategy,
+  foldInUser,
+  prepareFoldIn,
+} from '../../../shared/pipeline/fold-in';
 import { createRng } from '../../../shared/training/random';
 
 /** Gaussian elimination with partial pivoting: an independent solver to check against. */
@@ -32,7 +37,94 @@ function problem(seed: number, items = 30, dims = 6) {
   return { factors, gram, prior, dims };
 }
 
+/** YᵀCY + (λ+μ)I and YᵀCp + μx₀ built from scratch over every item, solved independently. */
+function referenceSolve(
+  p: ReturnType<typeof problem>,
+  interactions: { row: number; weight: number }[],
+  lambda: number,
+  alpha: number,
+  mu: number,
+): number[] {
+  const { factors, prior, dims } = p;
+  const items = factors.length / dims;
+  const a = Array.from({ length: dims }, () => new Array<number>(dims).fill(0));
+  const b = new Array<number>(dims).fill(0);
+  for (let r = 0; r < items; r++) {
+    const hit = interactions.find((e) => e.row === r);
+    const c = 1 + alpha * (hit?.weight ?? 0);
+    const pr = hit ? 1 : 0;
+    for (let i = 0; i < dims; i++) {
+      b[i]! += c * pr * factors[r * dims + i]!;
+      for (let j = 0; j < dims; j++)
+        a[i]![j]! += c * factors[r * dims + i]! * factors[r * dims + j]!;
+    }
+  }
+  for (let i = 0; i < dims; i++) {
+    a[i]![i]! += lambda + mu;
+    b[i]! += mu * prior[i]!;
+  }
+  return gaussSolve(a, b);
+}
+
 describe('foldInUser', () => {
+  it('gives the exact solution both ways: Woodbury for a few interactions, direct for many', () => {
+    const p = problem(5, 40, 8);
+    const lambda = 0.2;
+    const alpha = 3;
+    const mu = 0.5;
+    const basis = prepareFoldIn(p.dims, p.gram, lambda, mu);
+    const few = [
+      { row: 4, weight: 2 },
+      { row: 9, weight: 1 },
+    ];
+    const many = Array.from({ length: 12 }, (_, i) => ({ row: 3 * i + 1, weight: 1 + (i % 3) }));
+    expect(foldInStrategy(few.length, p.dims)).toBe('woodbury');
+    expect(foldInStrategy(many.length, p.dims)).toBe('direct');
+    expect(foldInStrategy(0, p.dims)).toBe('woodbury');
+    for (const interactions of [few, many, []]) {
+      const expected = referenceSolve(p, interactions, lambda, alpha, mu);
+      const input = {
+        dims: p.dims,
+        gram: p.gram,
+        factors: p.factors,
+        interactions,
+        prior: p.prior,
+        lambda,
+        alpha,
+        priorWeight: mu,
+        maxNorm: 1e9,
+      };
+      const shared = foldInUser({ ...input, basis });
+      const own = foldInUser(input);
+      for (let i = 0; i < p.dims; i++) {
+        expect(shared[i]).toBeCloseTo(expected[i]!, 6);
+        expect(own[i]).toBeCloseTo(expected[i]!, 6);
+      }
+    }
+  });
+
+  it('ignores a basis prepared for another λ or μ', () => {
+    const p = problem(6, 30, 6);
+    const input = {
+      dims: p.dims,
+      gram: p.gram,
+      factors: p.factors,
+      interactions: [{ row: 2, weight: 3 }],
+      prior: p.prior,
+      lambda: 0.4,
+      alpha: 2,
+      priorWeight: 0.3,
+      maxNorm: 1e9,
+    };
+    const wrong = prepareFoldIn(p.dims, p.gram, 5, 5);
+    expect(Array.from(foldInUser({ ...input, basis: wrong }))).toEqual(
+      Array.from(foldInUser(input)),
+    );
+    const expected = referenceSolve(p, input.interactions, 0.4, 2, 0.3);
+    const x = foldInUser({ ...input, basis: wrong });
+    for (let i = 0; i < p.dims; i++) expect(x[i]).toBeCloseTo(expected[i]!, 6);
+  });
+
   it('solves the HKV normal equations with the prior exactly (vs. an independent direct solve)', () => {
     const { factors, gram, prior, dims } = problem(1);
     const interactions = [
