@@ -173,11 +173,17 @@ export class UpstashStateStore implements StateStore, EdgeResultReader {
     const users = new Map<string, IngestedUser>();
     for (const [userId, value] of Object.entries(asObject(doc.users))) {
       const entry = asObject(value);
+      const flat = asArray(entry.w);
+      const recentWeights: { itemId: string; weight: number }[] = [];
+      for (let i = 0; i + 1 < flat.length; i += 2) {
+        recentWeights.push({ itemId: String(flat[i]), weight: Number(flat[i + 1]) });
+      }
       users.set(userId, {
-        recent: asArray(entry.recent)
-          .map((r) => parseJson<RecentItem>(r))
-          .filter((r): r is RecentItem => r !== null),
-        onlineVector: parseJson<OnlineUserVector>(entry.uvec),
+        recentWeights,
+        online:
+          typeof entry.ov === 'string' && typeof entry.oe === 'number'
+            ? { version: entry.ov, events: entry.oe }
+            : null,
         batchVector: Array.isArray(entry.vector) ? (entry.vector as number[]) : null,
       });
     }

@@ -63,14 +63,19 @@ export interface IngestSettings {
   trendingCap: number;
   /** How long the consumed set lives after its last write, seconds. */
   consumedTtlSeconds: number;
-  /** Read back per user what fold-in needs (recent list, online and batch vectors). */
+  /** Read back per user what fold-in needs (recent weights, online vector's tag, batch vector). */
   returnUsers: boolean;
 }
 
-/** What fold-in needs of one user after the events were applied. */
+/**
+ * What fold-in needs of one user after the events were applied, and no more (100 users' recent
+ * lists and vectors in full made the answer of a 100-event request ~1 MB of JSON).
+ */
 export interface IngestedUser {
-  recent: RecentItem[];
-  onlineVector: OnlineUserVector | null;
+  /** The recent list summed per item (rᵤᵢ of fold-in), entries with weight > 0, newest first. */
+  recentWeights: { itemId: string; weight: number }[];
+  /** Version tag and event count of the stored online vector; its values are recomputed anyway. */
+  online: { version: string; events: number } | null;
   /** The batch vector of the user's top-N record of the served version, if any. */
   batchVector: number[] | null;
 }

@@ -4,7 +4,9 @@
  * leave an event marked seen but unlogged), then update the recent list (ordered by event time),
  * the session list, the consumed set and the trending ZSETs. Trending values are log2 of a
  * time-shifted sum, updated with log-sum-exp (see shared/pipeline/trending-decay.ts).
- * Returns one JSON document; with `returnUsers` it adds, per user, what fold-in needs.
+ * Returns one JSON document; with `returnUsers` it adds, per user, what fold-in needs: `w` the
+ * recent weights summed per item (flat `[itemId, weight, ...]`), `ov`/`oe` the online vector's
+ * version and event count, `vector` the batch vector.
  */
 export const INGEST_EVENTS_SCRIPT = `
 local s = cjson.decode(ARGV[1])
@@ -96,9 +98,34 @@ if s.returnUsers then
   local u = {}
   for i, userId in ipairs(userOrder) do
     if i > s.maxUsers then break end
-    local entry = { recent = redis.call('LRANGE', key(s.recent, userId), 0, -1) }
+    -- Only what fold-in reads: the recent list summed per item, flat [itemId, weight, ...] in
+    -- first-seen (newest) order, and the online vector's tag; not the entries and vectors in full.
+    local sums, order = {}, {}
+    for _, raw in ipairs(redis.call('LRANGE', key(s.recent, userId), 0, -1)) do
+      local ok, r = pcall(cjson.decode, raw)
+      if ok and type(r) == 'table' and type(r.itemId) == 'string' and type(r.weight) == 'number' and r.weight > 0 then
+        if sums[r.itemId] then
+          sums[r.itemId] = sums[r.itemId] + r.weight
+        else
+          sums[r.itemId] = r.weight
+          order[#order + 1] = r.itemId
+        end
+      end
+    end
+    local weights = {}
+    for _, itemId in ipairs(order) do
+      weights[#weights + 1] = itemId
+      weights[#weights + 1] = sums[itemId]
+    end
+    local entry = { w = weights }
     local uvec = redis.call('GET', key(s.uvec, userId))
-    if uvec then entry.uvec = uvec end
+    if uvec then
+      local ok, rec = pcall(cjson.decode, uvec)
+      if ok and type(rec) == 'table' and type(rec.version) == 'string' and type(rec.events) == 'number' then
+        entry.ov = rec.version
+        entry.oe = rec.events
+      end
+    end
     if version then
       local raw = redis.call('GET', key(s.topn, userId, version))
       if raw then

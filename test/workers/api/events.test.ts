@@ -2,7 +2,14 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { redisKeys } from '../../../shared/keys';
 import { createApp } from '../../../workers/api/app';
 import { clientFor, testEnv } from './api-client';
-import { dramaTopN, seedNeighbours, seedVector, seedVersion, testStateStore } from './seed-version';
+import {
+  dramaTopN,
+  SEED_VERSION,
+  seedNeighbours,
+  seedVector,
+  seedVersion,
+  testStateStore,
+} from './seed-version';
 
 const write = clientFor('write');
 const read = clientFor('read');
@@ -128,6 +135,63 @@ describe('real-time state written by one ingest', () => {
     expect(consumed).toEqual(['i01', 'i02', 'i03', 'i04', 'i05']);
     expect(await store.redis.ttl(redisKeys.consumed(user))).toBeGreaterThan(6 * 24 * 3600);
     expect(await store.redis.ttl(redisKeys.session(`${user}-s`))).toBeGreaterThan(0);
+  });
+
+  it('answers per user only what fold-in reads: weights summed per item, the vector tags', async () => {
+    const known = `shape-known-${Date.now()}`;
+    const fresh = `shape-new-${Date.now()}`;
+    await store.redis.set(
+      redisKeys.version(SEED_VERSION).topN(known),
+      JSON.stringify(dramaTopN(known)),
+    );
+    await store.redis.set(
+      redisKeys.userVector(known),
+      JSON.stringify({ version: SEED_VERSION, vector: seedVector('i02'), updatedAt: 1, events: 4 }),
+    );
+    const t = Date.UTC(2026, 0, 11);
+    const event = (userId: string, itemId: string, minutes: number, weight: number) => ({
+      id: `${userId}-${itemId}-${minutes}`,
+      userId,
+      itemId,
+      type: weight === 0 ? 'dislike' : 'view',
+      timestamp: t + minutes * 60_000,
+      weight,
+      categories: null,
+    });
+    const result = await store.ingest(
+      [
+        event(known, 'i01', 1, 2),
+        event(known, 'i02', 2, 1),
+        event(known, 'i03', 3, 0),
+        event(known, 'i01', 4, 1.5),
+        event(fresh, 'i30', 1, 1),
+      ],
+      {
+        trendingHalfLifeMs: 3600_000,
+        trendingCap: 100,
+        consumedTtlSeconds: 60,
+        returnUsers: true,
+      },
+    );
+    expect(result.accepted).toBe(5);
+    // Newest first by first appearance; i01's two events summed; the dislike (weight 0) left out.
+    const { batchVector, ...rest } = result.users.get(known)!;
+    expect(rest).toEqual({
+      recentWeights: [
+        { itemId: 'i01', weight: 3.5 },
+        { itemId: 'i02', weight: 1 },
+      ],
+      online: { version: SEED_VERSION, events: 4 },
+    });
+    // Lua's cjson writes 14 significant digits.
+    const expected = dramaTopN(known).vector;
+    expect(batchVector).toHaveLength(expected.length);
+    batchVector!.forEach((x, i) => expect(x).toBeCloseTo(expected[i]!, 10));
+    expect(result.users.get(fresh)).toEqual({
+      recentWeights: [{ itemId: 'i30', weight: 1 }],
+      online: null,
+      batchVector: null,
+    });
   });
 });
 

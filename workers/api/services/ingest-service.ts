@@ -7,7 +7,12 @@ import type { OnlineUserVector } from '../../../shared/domain/artefacts';
 import { hexDigest } from '../../../shared/digest';
 import { IngestUnconfirmedError, StoreError } from '../../../shared/errors';
 import type { EventInput } from '../../../shared/domain/events';
-import { foldInUser, type FoldInInteraction } from '../../../shared/pipeline/fold-in';
+import {
+  foldInUser,
+  prepareFoldIn,
+  type FoldInBasis,
+  type FoldInInteraction,
+} from '../../../shared/pipeline/fold-in';
 import type { ServingModel } from '../../../shared/pipeline/serving-model';
 import type { IngestEvent, IngestResult } from '../../../shared/ports/state-store';
 import type { Deps } from '../app-env';
@@ -18,6 +23,9 @@ const CONSUMED_TTL_SECONDS = 7 * 24 * 3600;
 const TRENDING_CAP = 2000;
 /** Online vectors outlive a batch cycle comfortably; the version tag retires them anyway. */
 const USER_VECTOR_TTL_SECONDS = 14 * 24 * 3600;
+
+/** Each model's shared fold-in factorisation, computed on its first fold-in (models are cached). */
+const foldInBases = new WeakMap<ServingModel, FoldInBasis>();
 
 /** The event's weight: the type's configured weight, times `value` for ratings. */
 export function eventWeight(
@@ -137,10 +145,15 @@ export async function foldInUsers(
   const model = await deps.models.get(result.version, deps.results);
   if (!model) return 0;
   const { lambda, alpha, priorWeight } = model.manifest.foldIn;
+  let basis = foldInBases.get(model);
+  if (basis === undefined) {
+    basis = prepareFoldIn(model.dims, model.manifest.gram, lambda, priorWeight);
+    foldInBases.set(model, basis);
+  }
   const vectors = new Map<string, OnlineUserVector>();
   for (const [userId, user] of result.users) {
     const weights = new Map<number, number>();
-    for (const r of user.recent) {
+    for (const r of user.recentWeights) {
       const row = model.rowOf.get(r.itemId);
       if (row === undefined || !(r.weight > 0)) continue;
       weights.set(row, (weights.get(row) ?? 0) + r.weight);
@@ -156,6 +169,7 @@ export async function foldInUsers(
     const x = foldInUser({
       dims: model.dims,
       gram: model.manifest.gram,
+      basis,
       factors: model.factors,
       interactions,
       prior,
@@ -167,7 +181,7 @@ export async function foldInUsers(
       // Bounded: at most twice the batch vector's length (or a typical item's length for a new user).
       maxNorm: Math.max(2 * priorNorm, 2 * model.meanItemNorm),
     });
-    const previous = user.onlineVector?.version === result.version ? user.onlineVector.events : 0;
+    const previous = user.online?.version === result.version ? user.online.events : 0;
     vectors.set(userId, {
       version: result.version,
       vector: Array.from(x),
