@@ -41,24 +41,33 @@ export interface FoldInInput {
 }
 
 /**
- * What every solve of one model shares, computed once per model: YᵀY and the Cholesky factor L of
- * B = YᵀY + (λ + μ)I (lower triangle, row-major). A user's matrix is B plus a rank-n update, so a
- * few interactions are solved against L instead of refactorising d × d (see `foldInUser`).
+ * What every solve of one model shares: YᵀY, the Cholesky factor L of B = YᵀY + (λ + μ)I (lower
+ * triangle, row-major), and L⁻¹yᵢ of the items users interacted with so far (filled on first use).
+ * A user's matrix is B plus a rank-n update, so it is solved against L instead of refactorising
+ * d × d (see `foldInUser`).
  */
 export interface FoldInBasis {
   dims: number;
   lambda: number;
   priorWeight: number;
+  /** The item factors the basis belongs to (rows of `solvedRows` index them). */
+  factors: Float32Array;
   /** YᵀY, dims × dims row-major. */
   gram: Float64Array;
   /** L with B = LLᵀ; entries above the diagonal are unused. */
   chol: Float64Array;
+  /** L⁻¹yᵢ per item row, bounded by `MAX_SOLVED_ROWS`. */
+  solvedRows: Map<number, Float64Array>;
 }
+
+/** Most cached L⁻¹yᵢ rows per basis (8 MB at d = 64); a full cache starts over. */
+const MAX_SOLVED_ROWS = 16_384;
 
 /** Factorises YᵀY + (λ + μ)I once, for every fold-in of one model. */
 export function prepareFoldIn(
   dims: number,
   gram: ArrayLike<number>,
+  factors: Float32Array,
   lambda: number,
   priorWeight: number,
 ): FoldInBasis {
@@ -67,17 +76,19 @@ export function prepareFoldIn(
   const chol = Float64Array.from(g);
   for (let i = 0; i < dims; i++) chol[i * dims + i]! += lambda + priorWeight;
   choleskyFactor(chol, dims);
-  return { dims, lambda, priorWeight, gram: g, chol };
+  return { dims, lambda, priorWeight, factors, gram: g, chol, solvedRows: new Map() };
 }
 
 /**
  * Which way a user with `n` interactions is solved: `woodbury` (the Woodbury identity against the
- * shared factor, O(n·d²/2 + n²·d/2 + n³/6)) or `direct` (form the d × d matrix and factorise it,
- * O(n·d²/2 + d³/6)). Both compute the same solution; the cheaper one wins (for d = 64, up to
- * about 30 interactions: a new user's first events cost a fraction of a factorisation).
+ * shared factor, O(n²·d/2 + n³/6) once the items' L⁻¹yᵢ are cached) or `direct` (form the d × d
+ * matrix and factorise it, O(n·d²/2 + d³/6)). Both compute the same solution; the cheaper one
+ * wins, which is Woodbury up to about n = d (the recent list holds 50 events).
  */
 export function foldInStrategy(n: number, dims: number): 'woodbury' | 'direct' {
-  return (n * n * dims) / 2 + (n * n * n) / 6 < (dims * dims * dims) / 6 ? 'woodbury' : 'direct';
+  return (n * n * dims) / 2 + (n * n * n) / 6 < (n * dims * dims) / 2 + (dims * dims * dims) / 6
+    ? 'woodbury'
+    : 'direct';
 }
 
 /**
@@ -90,9 +101,10 @@ export function foldInUser(input: FoldInInput & { basis?: FoldInBasis }): Float6
     input.basis !== undefined &&
     input.basis.dims === dims &&
     input.basis.lambda === lambda &&
-    input.basis.priorWeight === priorWeight
+    input.basis.priorWeight === priorWeight &&
+    input.basis.factors === factors
       ? input.basis
-      : prepareFoldIn(dims, input.gram, lambda, priorWeight);
+      : prepareFoldIn(dims, input.gram, factors, lambda, priorWeight);
   const n = interactions.length;
   // cᵤᵢ per interaction; b = Σᵢ cᵤᵢ yᵢ + μx₀ is the same for both ways of solving.
   const conf = new Float64Array(n);
@@ -107,7 +119,7 @@ export function foldInUser(input: FoldInInput & { basis?: FoldInBasis }): Float6
   if (prior !== null) for (let i = 0; i < dims; i++) b[i]! += priorWeight * (prior[i] ?? 0);
   const x =
     foldInStrategy(n, dims) === 'woodbury'
-      ? solveWoodbury(basis, factors, interactions, conf, b)
+      ? solveWoodbury(basis, interactions, conf, b)
       : solveDirect(basis, factors, interactions, conf, b);
   let norm = 0;
   for (let i = 0; i < dims; i++) norm += x[i]! * x[i]!;
@@ -143,56 +155,57 @@ function solveDirect(
 }
 
 /**
- * The same solution by the Woodbury identity. With B = LLᵀ and U = [√(cᵤᵢ − 1) yᵢ], A = B + UUᵀ =
- * L(I + WWᵀ)Lᵀ for W = L⁻¹U, so A⁻¹b = L⁻ᵀ(w − W(I + WᵀW)⁻¹Wᵀw) with w = L⁻¹b: n forward
- * substitutions and an n × n solve instead of a d × d factorisation.
+ * The same solution by the Woodbury identity. With B = LLᵀ and U = [sᵢyᵢ], sᵢ = √(cᵤᵢ − 1),
+ * A = B + UUᵀ = L(I + WWᵀ)Lᵀ for W = L⁻¹U (rows sᵢzᵢ, zᵢ = L⁻¹yᵢ from the basis), so
+ * A⁻¹b = L⁻ᵀ(v − W(I + WᵀW)⁻¹Wᵀv) with v = L⁻¹b: an n × n solve instead of a d × d factorisation.
  */
 function solveWoodbury(
   basis: FoldInBasis,
-  factors: Float32Array,
   interactions: readonly FoldInInteraction[],
   conf: Float64Array,
   b: Float64Array,
 ): Float64Array {
   const d = basis.dims;
   const n = interactions.length;
-  const l = basis.chol;
-  // Rows of W (one per interaction), each L⁻¹uᵢ by forward substitution.
-  const w = new Float64Array(n * d);
-  for (let t = 0; t < n; t++) {
-    const scale = Math.sqrt(Math.max(0, conf[t]! - 1));
-    const base = interactions[t]!.row * d;
-    const wt = t * d;
-    for (let i = 0; i < d; i++) {
-      let s = scale * factors[base + i]!;
-      const ri = i * d;
-      for (let k = 0; k < i; k++) s -= l[ri + k]! * w[wt + k]!;
-      w[wt + i] = s / l[ri + i]!;
-    }
-  }
-  const v = forwardSubstitute(l, b, d);
-  // Capacitance matrix I + WᵀW (n × n, lower triangle) and the right-hand side Wᵀw.
+  const z = interactions.map(({ row }) => solvedRow(basis, row));
+  const scale = Float64Array.from(conf, (c) => Math.sqrt(Math.max(0, c - 1)));
+  const v = forwardSubstitute(basis.chol, b, d);
+  // Capacitance matrix I + WᵀW (n × n, lower triangle) and the right-hand side Wᵀv.
   const cap = new Float64Array(n * n);
   const rhs = new Float64Array(n);
   for (let p = 0; p < n; p++) {
-    const wp = p * d;
+    const zp = z[p]!;
     for (let q = 0; q <= p; q++) {
-      const wq = q * d;
-      let s = p === q ? 1 : 0;
-      for (let i = 0; i < d; i++) s += w[wp + i]! * w[wq + i]!;
-      cap[p * n + q] = s;
+      const zq = z[q]!;
+      let s = 0;
+      for (let i = 0; i < d; i++) s += zp[i]! * zq[i]!;
+      cap[p * n + q] = (p === q ? 1 : 0) + scale[p]! * scale[q]! * s;
     }
     let s = 0;
-    for (let i = 0; i < d; i++) s += w[wp + i]! * v[i]!;
-    rhs[p] = s;
+    for (let i = 0; i < d; i++) s += zp[i]! * v[i]!;
+    rhs[p] = scale[p]! * s;
   }
   const coef = n > 0 ? choleskySolve(cap, rhs, n) : rhs;
   for (let p = 0; p < n; p++) {
-    const wp = p * d;
-    const cp = coef[p]!;
-    for (let i = 0; i < d; i++) v[i]! -= cp * w[wp + i]!;
+    const zp = z[p]!;
+    const cp = coef[p]! * scale[p]!;
+    for (let i = 0; i < d; i++) v[i]! -= cp * zp[i]!;
   }
-  return backSubstitute(l, v, d);
+  return backSubstitute(basis.chol, v, d);
+}
+
+/** L⁻¹yᵢ of item `row`, from the basis' cache or solved (and cached) now. */
+function solvedRow(basis: FoldInBasis, row: number): Float64Array {
+  let z = basis.solvedRows.get(row);
+  if (z === undefined) {
+    const d = basis.dims;
+    const y = new Float64Array(d);
+    for (let i = 0; i < d; i++) y[i] = basis.factors[row * d + i]!;
+    z = forwardSubstitute(basis.chol, y, d);
+    if (basis.solvedRows.size >= MAX_SOLVED_ROWS) basis.solvedRows.clear();
+    basis.solvedRows.set(row, z);
+  }
+  return z;
 }
 
 /**

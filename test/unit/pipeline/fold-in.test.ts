@@ -72,7 +72,7 @@ describe('foldInUser', () => {
     const lambda = 0.2;
     const alpha = 3;
     const mu = 0.5;
-    const basis = prepareFoldIn(p.dims, p.gram, lambda, mu);
+    const basis = prepareFoldIn(p.dims, p.gram, p.factors, lambda, mu);
     const few = [
       { row: 4, weight: 2 },
       { row: 9, weight: 1 },
@@ -103,7 +103,7 @@ describe('foldInUser', () => {
     }
   });
 
-  it('ignores a basis prepared for another λ or μ', () => {
+  it('ignores a basis prepared for another λ, μ or factor matrix', () => {
     const p = problem(6, 30, 6);
     const input = {
       dims: p.dims,
@@ -116,13 +116,17 @@ describe('foldInUser', () => {
       priorWeight: 0.3,
       maxNorm: 1e9,
     };
-    const wrong = prepareFoldIn(p.dims, p.gram, 5, 5);
-    expect(Array.from(foldInUser({ ...input, basis: wrong }))).toEqual(
-      Array.from(foldInUser(input)),
-    );
+    const other = problem(7, 30, 6);
     const expected = referenceSolve(p, input.interactions, 0.4, 2, 0.3);
-    const x = foldInUser({ ...input, basis: wrong });
-    for (let i = 0; i < p.dims; i++) expect(x[i]).toBeCloseTo(expected[i]!, 6);
+    for (const wrong of [
+      prepareFoldIn(p.dims, p.gram, p.factors, 5, 5),
+      prepareFoldIn(p.dims, other.gram, other.factors, 0.4, 0.3),
+    ]) {
+      // Filled with the other model's rows first, as a shared basis would be.
+      foldInUser({ ...input, ...other, basis: wrong });
+      const x = foldInUser({ ...input, basis: wrong });
+      for (let i = 0; i < p.dims; i++) expect(x[i]).toBeCloseTo(expected[i]!, 6);
+    }
   });
 
   it('solves the HKV normal equations with the prior exactly (vs. an independent direct solve)', () => {

@@ -147,7 +147,7 @@ export async function foldInUsers(
   const { lambda, alpha, priorWeight } = model.manifest.foldIn;
   let basis = foldInBases.get(model);
   if (basis === undefined) {
-    basis = prepareFoldIn(model.dims, model.manifest.gram, lambda, priorWeight);
+    basis = prepareFoldIn(model.dims, model.manifest.gram, model.factors, lambda, priorWeight);
     foldInBases.set(model, basis);
   }
   const vectors = new Map<string, OnlineUserVector>();
