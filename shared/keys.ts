@@ -19,6 +19,11 @@ export const redisKeys = {
   dedupe: (eventId: string) => `${PREFIX}:dedupe:${eventId}`,
   /** LIST of JSON `RecentItem`, newest first, capped (see `LIMITS.recentItems`). */
   recent: (userId: string) => `${PREFIX}:recent:${userId}`,
+  /**
+   * HASH item id → summed weight of the user's recent list, kept in step with it by the ingest
+   * script (fold-in's input, read without decoding the list).
+   */
+  recentWeights: (userId: string) => `${PREFIX}:recent-weights:${userId}`,
   /** LIST of item ids of one session, newest first, capped, expires after inactivity. */
   session: (sessionId: string) => `${PREFIX}:session:${sessionId}`,
   /** SET of item ids the user consumed since the last batch (the batch's `seen` covers the rest). */

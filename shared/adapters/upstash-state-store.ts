@@ -47,6 +47,7 @@ const TEMPLATES = {
   topn: redisKeys.version(V).topN(ID),
   nbrs: redisKeys.version(V).neighbours(ID),
   recent: redisKeys.recent(ID),
+  recentWeights: redisKeys.recentWeights(ID),
   session: redisKeys.session(ID),
   consumed: redisKeys.consumed(ID),
   uvec: redisKeys.userVector(ID),
@@ -176,7 +177,9 @@ export class UpstashStateStore implements StateStore, EdgeResultReader {
       const flat = asArray(entry.w);
       const recentWeights: { itemId: string; weight: number }[] = [];
       for (let i = 0; i + 1 < flat.length; i += 2) {
-        recentWeights.push({ itemId: String(flat[i]), weight: Number(flat[i + 1]) });
+        const weight = Number(flat[i + 1]);
+        // A sum left over by floating-point rounding after its entries were trimmed is not one.
+        if (weight > 1e-9) recentWeights.push({ itemId: String(flat[i]), weight });
       }
       users.set(userId, {
         recentWeights,

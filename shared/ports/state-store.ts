@@ -72,7 +72,7 @@ export interface IngestSettings {
  * lists and vectors in full made the answer of a 100-event request ~1 MB of JSON).
  */
 export interface IngestedUser {
-  /** The recent list summed per item (rᵤᵢ of fold-in), entries with weight > 0, newest first. */
+  /** The recent list summed per item (rᵤᵢ of fold-in), weights > 0, in no particular order. */
   recentWeights: { itemId: string; weight: number }[];
   /** Version tag and event count of the stored online vector; its values are recomputed anyway. */
   online: { version: string; events: number } | null;

@@ -19,6 +19,11 @@ beforeAll(async () => {
   await seedVersion();
 });
 
+/** Recent weights in item order (the store returns them in no particular order). */
+function byItem(weights: { itemId: string; weight: number }[]) {
+  return [...weights].sort((a, b) => (a.itemId < b.itemId ? -1 : 1));
+}
+
 /** Ids of the newest log entries (field `e` of the stream). */
 async function loggedIds(last = 3000): Promise<string[]> {
   const raw = (await store.redis.xrevrange(redisKeys.eventLog, '+', '-', last)) as unknown as [
@@ -174,15 +179,13 @@ describe('real-time state written by one ingest', () => {
       },
     );
     expect(result.accepted).toBe(5);
-    // Newest first by first appearance; i01's two events summed; the dislike (weight 0) left out.
-    const { batchVector, ...rest } = result.users.get(known)!;
-    expect(rest).toEqual({
-      recentWeights: [
-        { itemId: 'i01', weight: 3.5 },
-        { itemId: 'i02', weight: 1 },
-      ],
-      online: { version: SEED_VERSION, events: 4 },
-    });
+    const { batchVector, recentWeights, ...rest } = result.users.get(known)!;
+    // i01's two events summed; the dislike (weight 0) left out.
+    expect(byItem(recentWeights)).toEqual([
+      { itemId: 'i01', weight: 3.5 },
+      { itemId: 'i02', weight: 1 },
+    ]);
+    expect(rest).toEqual({ online: { version: SEED_VERSION, events: 4 } });
     // Lua's cjson writes 14 significant digits.
     const expected = dramaTopN(known).vector;
     expect(batchVector).toHaveLength(expected.length);
@@ -192,6 +195,54 @@ describe('real-time state written by one ingest', () => {
       online: null,
       batchVector: null,
     });
+  });
+
+  it('keeps the recent weights equal to the sums over the capped list, also for lists written before them', async () => {
+    const user = `weights-${Date.now()}`;
+    const t = Date.UTC(2026, 0, 12);
+    // A list written before the weights existed: the first ingest rebuilds them from it.
+    await store.redis.rpush(
+      redisKeys.recent(user),
+      JSON.stringify({ itemId: 'i07', type: 'view', weight: 2, timestamp: t - 2 }),
+      JSON.stringify({ itemId: 'i08', type: 'view', weight: 1, timestamp: t - 1 }),
+    );
+    const settings = {
+      trendingHalfLifeMs: 3600_000,
+      trendingCap: 100,
+      consumedTtlSeconds: 60,
+      returnUsers: true,
+    };
+    const items = ['i01', 'i02', 'i03', 'i07'];
+    // 60 events (50 kept): i07 and i08's old entries, then the oldest new ones, fall off the end.
+    let last: Awaited<ReturnType<typeof store.ingest>> | undefined;
+    for (let batch = 0; batch < 3; batch++) {
+      const events = Array.from({ length: 20 }, (_, j) => {
+        const n = batch * 20 + j;
+        return {
+          id: `${user}-${n}`,
+          userId: user,
+          itemId: items[n % items.length]!,
+          type: 'view',
+          timestamp: t + n,
+          weight: 1 + (n % 3) / 2,
+          categories: null,
+        };
+      });
+      last = await store.ingest(events, settings);
+      const list = (await store.redis.lrange(redisKeys.recent(user), 0, -1)).map(
+        (r) => JSON.parse(r) as { itemId: string; weight: number },
+      );
+      const sums = new Map<string, number>();
+      for (const r of list) sums.set(r.itemId, (sums.get(r.itemId) ?? 0) + r.weight);
+      const expected = byItem([...sums].map(([itemId, weight]) => ({ itemId, weight })));
+      const got = byItem(last.users.get(user)!.recentWeights);
+      expect(got.map((w) => w.itemId)).toEqual(expected.map((w) => w.itemId));
+      got.forEach((w, i) => expect(w.weight).toBeCloseTo(expected[i]!.weight, 9));
+      if (batch === 0) expect(got.find((w) => w.itemId === 'i08')?.weight).toBe(1);
+    }
+    expect(await store.redis.llen(redisKeys.recent(user))).toBe(50);
+    // i08's only entry was trimmed: its weight is gone from the hash, not left at 0.
+    expect(await store.redis.hexists(redisKeys.recentWeights(user), 'i08')).toBe(0);
   });
 });
 
