@@ -74,7 +74,10 @@ export interface IngestSettings {
 export interface IngestedUser {
   /** The recent list summed per item (rᵤᵢ of fold-in), weights > 0, in no particular order. */
   recentWeights: { itemId: string; weight: number }[];
-  /** Version tag and event count of the stored online vector; its values are recomputed anyway. */
+  /**
+   * Version tag and event count of the stored online vector when it belongs to the served version
+   * (null otherwise: the count starts over); its values are recomputed anyway.
+   */
   online: { version: string; events: number } | null;
   /** The batch vector of the user's top-N record of the served version, if any. */
   batchVector: number[] | null;

@@ -8,7 +8,8 @@
  * user does not decode up to 50 entries per user (~2 µs each in Lua).
  * Returns one JSON document; with `returnUsers` it adds, per user, what fold-in needs: `w` the
  * recent weights summed per item (flat `[itemId, weight, ...]`, weights as strings), `ov`/`oe`
- * the online vector's version and event count, `vector` the batch vector.
+ * the online vector's version and event count when it belongs to the served version, `vector` the
+ * batch vector.
  */
 export const INGEST_EVENTS_SCRIPT = `
 local s = cjson.decode(ARGV[1])
@@ -132,15 +133,18 @@ if s.returnUsers then
     -- from the hash: no entry of the list is decoded) and the online vector's tag.
     local weights = redis.call('HGETALL', key(s.recentWeights, userId))
     local entry = { w = weights }
-    local uvec = redis.call('GET', key(s.uvec, userId))
-    if uvec then
-      local ok, rec = pcall(cjson.decode, uvec)
-      if ok and type(rec) == 'table' and type(rec.version) == 'string' and type(rec.events) == 'number' then
-        entry.ov = rec.version
-        entry.oe = rec.events
-      end
-    end
     if version then
+      -- The event count only carries over within the served version, so the record's version is
+      -- looked for as text instead of decoding its 64 doubles (~10 µs per user).
+      local uvec = redis.call('GET', key(s.uvec, userId))
+      if uvec and string.find(uvec, '"version":' .. cjson.encode(version), 1, true) then
+        local _, at = string.find(uvec, '"events":', 1, true)
+        local events = at and tonumber(string.match(uvec, '^%d+', at + 1))
+        if events then
+          entry.ov = version
+          entry.oe = events
+        end
+      end
       local raw = redis.call('GET', key(s.topn, userId, version))
       if raw then
         local ok, rec = pcall(cjson.decode, raw)

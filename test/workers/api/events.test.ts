@@ -153,6 +153,11 @@ describe('real-time state written by one ingest', () => {
       redisKeys.userVector(known),
       JSON.stringify({ version: SEED_VERSION, vector: seedVector('i02'), updatedAt: 1, events: 4 }),
     );
+    // An online vector of an older version: its count does not carry over.
+    await store.redis.set(
+      redisKeys.userVector(fresh),
+      JSON.stringify({ version: 'vtest0', vector: seedVector('i02'), updatedAt: 1, events: 9 }),
+    );
     const t = Date.UTC(2026, 0, 11);
     const event = (userId: string, itemId: string, minutes: number, weight: number) => ({
       id: `${userId}-${itemId}-${minutes}`,
