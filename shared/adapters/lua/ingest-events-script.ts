@@ -14,8 +14,17 @@
 export const INGEST_EVENTS_SCRIPT = `
 local s = cjson.decode(ARGV[1])
 local events = cjson.decode(ARGV[2])
+-- Templates split once around '{id}': a concatenation per key instead of a gsub (~1 µs each,
+-- ten keys per event).
+local split = {}
 local function key(tpl, id, v)
-  local k = string.gsub(tpl, '{id}', function() return id end)
+  local parts = split[tpl]
+  if parts == nil then
+    local a, b = string.find(tpl, '{id}', 1, true)
+    parts = a and { string.sub(tpl, 1, a - 1), string.sub(tpl, b + 1) } or false
+    split[tpl] = parts
+  end
+  local k = parts and (parts[1] .. id .. parts[2]) or tpl
   if v then k = string.gsub(k, '{v}', function() return v end) end
   return k
 end
