@@ -1,6 +1,9 @@
-import { SELF } from 'cloudflare:test';
+import { createExecutionContext, SELF, waitOnExecutionContext } from 'cloudflare:test';
 import { beforeAll, describe, expect, it } from 'vitest';
+import type { RateLimiter } from '../../../shared/ports/rate-limiter';
 import { createApp } from '../../../workers/api/app';
+import type { ApiBindings, Deps } from '../../../workers/api/app-env';
+import { dependenciesFor } from '../../../workers/api/deps';
 import { BASE_URL, clientFor, clientWithKey, testEnv as env } from './api-client';
 import { seedVersion } from './seed-version';
 
@@ -193,5 +196,136 @@ describe('CORS and rate limits', () => {
     );
     expect(res.status).toBe(200);
     expect(res.headers.get('X-RateLimit-Status')).toBe('fail-open');
+  });
+});
+
+// Per-key rate limits on the hot path: reads run while the check is in flight (the check is a
+// Redis round trip of its own and must not queue in front of the answer), are still refused when
+// over the limit, and a key known to be over the limit is refused before any work; writes wait
+// for the decision. The app's own dependencies are observed (no global `fetch` is replaced).
+
+/**
+ * The stack's own dependencies, observed: the order in which the rate-limit check (the real
+ * limiter, real Redis) and the state store's reads and writes start and end.
+ */
+function observedDeps(env: ApiBindings): { deps: Deps; log: string[] } {
+  const real = dependenciesFor(env);
+  const log: string[] = [];
+  const limiter = real.rateLimiter!;
+  const rateLimiter: RateLimiter = {
+    limit: async (identifier) => {
+      log.push('limit:start');
+      try {
+        return await limiter.limit(identifier);
+      } finally {
+        log.push('limit:end');
+      }
+    },
+    blockedUntil: (identifier) => limiter.blockedUntil(identifier),
+  };
+  const state = new Proxy(real.state, {
+    get(target, property, receiver) {
+      const value = Reflect.get(target, property, receiver) as unknown;
+      if (typeof value !== 'function') return value;
+      return (...args: unknown[]) => {
+        log.push(`state.${String(property)}`);
+        return (value as (...a: unknown[]) => unknown).apply(target, args);
+      };
+    },
+  });
+  return { deps: { ...real, rateLimiter, state }, log };
+}
+
+/**
+ * An app whose only key (same secret and scopes as the test key `base`) has an id of its own, so
+ * that no other test's requests count against its limit of `perMinute`.
+ */
+function limitedApp(base: 'test-read' | 'test-write', perMinute: number) {
+  const keys = JSON.parse(env.EDGEREC_API_KEYS) as { id: string; scopes: string[] }[];
+  const own = { ...keys.find((k) => k.id === base)!, id: `rl-${base}-${crypto.randomUUID()}` };
+  const bindings = {
+    ...env,
+    EDGEREC_RATE_LIMIT_PER_MINUTE: String(perMinute),
+    EDGEREC_API_KEYS: JSON.stringify([own]),
+  };
+  let log: string[] = [];
+  const app = createApp({
+    build: (env) => {
+      const observed = observedDeps(env);
+      log = observed.log;
+      return observed.deps;
+    },
+  });
+  const authorization = `Bearer ${base}-key`;
+  return {
+    /** What the last request did, in order. */
+    log: () => log,
+    recommend: () =>
+      app.request(
+        '/v1/users/kv-trips/recommendations?k=5',
+        { headers: { Authorization: authorization } },
+        bindings,
+      ),
+    // With an execution context that the test waits on: an accepted event's fold-in runs after
+    // the answer, and I/O left running past the test breaks the next files' isolated storage.
+    postEvent: async (itemId: string) => {
+      const ctx = createExecutionContext();
+      const res = await app.request(
+        '/v1/events',
+        {
+          method: 'POST',
+          headers: { Authorization: authorization, 'Content-Type': 'application/json' },
+          body: JSON.stringify({
+            events: [{ userId: 'rl-writer', itemId, type: 'click', timestamp: Date.now() }],
+          }),
+        },
+        bindings,
+        ctx,
+      );
+      await waitOnExecutionContext(ctx);
+      return res;
+    },
+  };
+}
+
+async function expectRateLimited(res: Response): Promise<void> {
+  expect(res.status).toBe(429);
+  expect(res.headers.get('Content-Type')).toContain('application/problem+json');
+  expect(((await res.json()) as { type: string }).type).toMatch(/rate-limited$/);
+  expect(Number(res.headers.get('Retry-After'))).toBeGreaterThan(0);
+}
+
+describe('rate limits on reads', () => {
+  it('runs the recommendation while the check is in flight, and reports the decision', async () => {
+    const api = limitedApp('test-read', 1000);
+    expect((await api.recommend()).status).toBe(200); // warm: version, model, scripts
+    const res = await api.recommend();
+    expect(res.status).toBe(200);
+    expect(res.headers.get('X-RateLimit-Limit')).toBe('1000');
+    expect(Number(res.headers.get('X-RateLimit-Remaining'))).toBeLessThan(1000);
+    // The serving read starts before the limiter's round trip has ended: they overlap instead
+    // of queueing one after the other.
+    const log = api.log();
+    expect(log).toContain('state.readServingState');
+    expect(log.indexOf('state.readServingState')).toBeLessThan(log.indexOf('limit:end'));
+  });
+
+  it('refuses a read over the limit, then refuses the key at once, before any work', async () => {
+    const api = limitedApp('test-read', 2);
+    expect((await api.recommend()).status).toBe(200);
+    expect((await api.recommend()).status).toBe(200);
+    await expectRateLimited(await api.recommend());
+    await expectRateLimited(await api.recommend());
+    expect(api.log()).toEqual([]);
+  });
+});
+
+describe('rate limits on writes', () => {
+  it('decides before a write runs: a refused POST never reaches the state store', async () => {
+    const api = limitedApp('test-write', 1);
+    expect((await api.postEvent('i01')).status).toBe(202);
+    expect(api.log()).toContain('state.ingest');
+    await expectRateLimited(await api.postEvent('i02'));
+    expect(api.log()).toEqual(['limit:start', 'limit:end']);
   });
 });
