@@ -130,7 +130,8 @@ describe('foldInUser', () => {
   });
 
   it('solves the HKV normal equations with the prior exactly (vs. an independent direct solve)', () => {
-    const { factors, gram, prior, dims } = problem(1);
+    const p = problem(1);
+    const { factors, gram, prior, dims } = p;
     const interactions = [
       { row: 3, weight: 4 },
       { row: 7, weight: 1 },
@@ -151,25 +152,7 @@ describe('foldInUser', () => {
       maxNorm: 1e9,
     });
 
-    // Build YᵀCY + (λ+μ)I and YᵀCp + μx₀ from scratch over every item (p = 1 only for interacted).
-    const items = factors.length / dims;
-    const a = Array.from({ length: dims }, () => new Array<number>(dims).fill(0));
-    const b = new Array<number>(dims).fill(0);
-    for (let r = 0; r < items; r++) {
-      const hit = interactions.find((e) => e.row === r);
-      const c = 1 + alpha * (hit?.weight ?? 0);
-      const p = hit ? 1 : 0;
-      for (let i = 0; i < dims; i++) {
-        b[i]! += c * p * factors[r * dims + i]!;
-        for (let j = 0; j < dims; j++)
-          a[i]![j]! += c * factors[r * dims + i]! * factors[r * dims + j]!;
-      }
-    }
-    for (let i = 0; i < dims; i++) {
-      a[i]![i]! += lambda + mu;
-      b[i]! += mu * prior[i]!;
-    }
-    const expected = gaussSolve(a, b);
+    const expected = referenceSolve(p, interactions, lambda, alpha, mu);
     for (let i = 0; i < dims; i++) expect(x[i]).toBeCloseTo(expected[i]!, 4);
   });
 
