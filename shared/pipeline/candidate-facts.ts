@@ -3,7 +3,6 @@
  * them, from what the serving path knows: the cached top-N, the user's current vector, neighbour
  * similarities to recent/session items, the manifest's item facts and the request context.
  */
-import type { TopNRecord } from '../domain/artefacts';
 import type { CandidateFacts, Device, SourceName } from '../domain/features';
 import type { Item } from '../domain/items';
 import { outsideTopNScore } from '../training/base-score-scale';
@@ -36,18 +35,8 @@ export interface FactsContext {
   device: Device;
 }
 
-/** The floor of `outsideTopNScore` for a cached list: its last score, Infinity without one. */
-export function topNFloorOf(record: TopNRecord | null): number {
-  const last = record?.items[record.items.length - 1];
-  return last === undefined ? Infinity : last[1];
-}
-
-/** Index of a top-N record: itemId → [rank, score]. */
-export function indexTopN(record: TopNRecord | null): Map<string, readonly [number, number]> {
-  const out = new Map<string, readonly [number, number]>();
-  record?.items.forEach(([itemId, score], rank) => out.set(itemId, [rank, score]));
-  return out;
-}
+// Shared with the offline trainer, which indexes its lists the same way.
+export { indexTopN, topNFloorOf } from '../training/candidate-facts';
 
 /** The provisional vector of a fresh item (its categories' centroid), cached for the request. */
 export function provisionalOf(ctx: FactsContext, item: Item): Float32Array {

@@ -3,7 +3,8 @@
  * neighbour lists, trending, fresh items, popularity) into scored item lists, and the merge that
  * records which sources proposed each candidate. Pure: the I/O happens in the worker.
  */
-import type { ScoredItem, TopNRecord } from '../domain/artefacts';
+import type { ScoredItem } from '../domain/artefacts';
+import type { TopNList } from '../training/candidate-facts';
 import type { SourceName } from '../domain/features';
 import type { Item } from '../domain/items';
 import { NO_SOURCES, withSource } from './source-sets';
@@ -22,7 +23,7 @@ export interface Candidate {
 }
 
 /** The user's precomputed top-N list of the last batch. */
-export function topNSource(record: TopNRecord | null, limit: number): SourceResult {
+export function topNSource(record: TopNList | null, limit: number): SourceResult {
   const items = (record?.items ?? []).slice(0, limit).map(([itemId, score]) => ({ itemId, score }));
   return { source: 'topn', items };
 }

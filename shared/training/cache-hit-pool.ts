@@ -36,17 +36,7 @@ export function cacheHitPool(input: CacheHitPoolInput): PooledCandidate[] {
   const limits = input.limits ?? DEFAULT_SOURCE_LIMITS;
   const session = sessionSource(input.seeds, input.neighbours, limits.perSeed);
   const pool = mergeCandidates([
-    topNSource(
-      {
-        version: '',
-        userId: '',
-        items: input.topN as [string, number][],
-        vector: [],
-        seen: [],
-        categoryAffinity: {},
-      },
-      limits.topN,
-    ),
+    topNSource({ items: input.topN }, limits.topN),
     { source: 'session', items: session.items.slice(0, limits.session) },
     trendingSource(input.trending, limits.trending),
   ]);

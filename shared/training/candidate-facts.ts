@@ -80,6 +80,24 @@ export function itemItemScores(lists: readonly (readonly ScoredItem[])[]): Map<s
   return best;
 }
 
+/** A cached top-N list (`TopNRecord` or the trainer's own): `[itemId, score]`, best first. */
+export interface TopNList {
+  readonly items: readonly (readonly [string, number])[];
+}
+
+/** The floor of `outsideTopNScore` for a cached list: its last score, Infinity without one. */
+export function topNFloorOf(list: TopNList | null): number {
+  const last = list?.items[list.items.length - 1];
+  return last === undefined ? Infinity : last[1];
+}
+
+/** Index of a top-N list: itemId → [rank, score]. */
+export function indexTopN(list: TopNList | null): Map<string, readonly [number, number]> {
+  const out = new Map<string, readonly [number, number]>();
+  list?.items.forEach(([itemId, score], rank) => out.set(itemId, [rank, score]));
+  return out;
+}
+
 /** Facts of each entry of a cached top-N list (`[itemId, baseScore]`, best first). */
 export function topNCandidateFacts(
   topN: readonly (readonly [string, number])[],
@@ -114,9 +132,8 @@ export function pooledCandidateFacts(
   ctx: CandidateContext,
 ): Candidate[] {
   const itemItem = itemItemScores(ctx.recentNeighbours);
-  const cached = new Map<string, readonly [number, number]>();
-  topN.forEach(([itemId, score], rank) => cached.set(itemId, [rank, score]));
-  const floor = topN.length === 0 ? Infinity : topN[topN.length - 1]![1];
+  const cached = indexTopN({ items: topN });
+  const floor = topNFloorOf({ items: topN });
   const out: Candidate[] = new Array(pool.length);
   for (let k = 0; k < pool.length; k++) {
     const { itemId, sources } = pool[k]!;
