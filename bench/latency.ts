@@ -150,8 +150,7 @@ export async function measureLatency(
       for (const target of targets) {
         for (const { prefix, url } of runtimes) {
           const named = { ...target, name: prefix + target.name };
-          const key = target.name.startsWith('events') ? keys.write : keys.read;
-          const auth = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
+          const auth = headersFor(target, keys);
           if (options.warmupSec > 0) await load(url, named, auth, connections, options.warmupSec);
           runs.push(await load(url, named, auth, connections, options.durationSec));
         }
@@ -162,10 +161,15 @@ export async function measureLatency(
   return { runs, annSetup: setup };
 }
 
+/** Request headers of a target: the write key for the event targets, else the read key. */
+function headersFor(target: Target, keys: BenchKeys): Record<string, string> {
+  const key = target.name.startsWith('events') ? keys.write : keys.read;
+  return { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
+}
+
 /** Sends one request of `target` (not measured). */
 async function warm(baseUrl: string, target: Target, keys: BenchKeys): Promise<void> {
-  const key = target.name.startsWith('events') ? keys.write : keys.read;
-  const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
+  const headers = headersFor(target, keys);
   const base = target.request(headers);
   const r = base.setupRequest ? base.setupRequest(base, {}) : base;
   const res = await fetch(baseUrl + (r.path ?? '/'), {
