@@ -18,6 +18,11 @@ import { ModelCache } from './services/model-cache';
 const models = new ModelCache();
 /** Per KV binding (tests wrap it), per configuration fingerprint. */
 const built = new WeakMap<object, Map<string, Deps>>();
+/**
+ * Per `env` object: workerd hands every request of an isolate the same one, so the fingerprint
+ * (a sort and a JSON text of every setting) is computed once, not on every request.
+ */
+const byEnv = new WeakMap<ApiBindings, Deps>();
 
 const clock: BudgetClock = {
   now: () => performance.now(),
@@ -26,6 +31,12 @@ const clock: BudgetClock = {
 
 /** The dependencies for `env`; throws a 503 `AppError` naming invalid settings (never values). */
 export function dependenciesFor(env: ApiBindings): Deps {
+  let deps = byEnv.get(env);
+  if (!deps) byEnv.set(env, (deps = buildDependencies(env)));
+  return deps;
+}
+
+function buildDependencies(env: ApiBindings): Deps {
   const strings = Object.entries(env).filter(([, v]) => typeof v === 'string');
   const fingerprint = JSON.stringify(strings.sort(([a], [b]) => (a < b ? -1 : 1)));
   let perKv = built.get(env.RESULTS);

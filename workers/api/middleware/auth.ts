@@ -22,8 +22,26 @@ export function requireScope(scope: Scope): MiddlewareHandler<AppEnv> {
   };
 }
 
+/**
+ * Keys already recognised, per configured key list: a known key is hashed once per isolate, not on
+ * every request. Only matches are kept (an unknown key is hashed again each time, so guesses cannot
+ * fill the map), at most `KNOWN_KEYS_CAP` per list.
+ */
+const known = new WeakMap<readonly ApiKey[], Map<string, ApiKey>>();
+const KNOWN_KEYS_CAP = 64;
+
 /** The configured key whose digest equals SHA-256(`presented`), or null. */
 export async function findKey(keys: readonly ApiKey[], presented: string): Promise<ApiKey | null> {
+  let recognised = known.get(keys);
+  if (!recognised) known.set(keys, (recognised = new Map()));
+  const hit = recognised.get(presented);
+  if (hit) return hit;
+  const found = await matchDigest(keys, presented);
+  if (found && recognised.size < KNOWN_KEYS_CAP) recognised.set(presented, found);
+  return found;
+}
+
+async function matchDigest(keys: readonly ApiKey[], presented: string): Promise<ApiKey | null> {
   const hex = await hexDigest('SHA-256', presented);
   let found: ApiKey | null = null;
   // Every key is compared, in constant time, so timing reveals neither which key nor how much matched.
