@@ -88,7 +88,7 @@ export class UpstashStateStore implements StateStore, EdgeResultReader {
       });
     this.redis = client(options.timeoutMs ?? 2000);
     this.writer = client(options.writeTimeoutMs ?? 10_000);
-    this.servingScript = this.redis.createScript<string>(SERVING_STATE_SCRIPT);
+    this.servingScript = this.redis.createScript<unknown[]>(SERVING_STATE_SCRIPT);
     this.ingestScript = this.writer.createScript<string>(INGEST_EVENTS_SCRIPT);
   }
 
@@ -105,36 +105,37 @@ export class UpstashStateStore implements StateStore, EdgeResultReader {
       freshLimit: q.freshLimit,
       seeds: q.neighbourSeeds,
     };
-    const raw = await this.call('serving state', () =>
+    const reply = await this.call('serving state', () =>
       this.servingScript.exec([], [JSON.stringify(args)]),
     );
-    const doc = JSON.parse(raw) as Record<string, unknown>;
+    // Positions: see SERVING_STATE_SCRIPT.
+    const [version, topn, recent, session, consumed, uvec, nbrs, ...rest] = asArray(reply);
+    const [trending, byCategory, byColo, fresh, hidden] = rest;
     const neighbours = new Map<string, ScoredItem[]>();
-    for (const [id, text] of Object.entries(asObject(doc.nbrs))) {
-      const list = parseJson<ScoredItem[]>(text);
-      if (Array.isArray(list)) neighbours.set(id, list);
+    const flat = asArray(nbrs);
+    for (let i = 0; i + 1 < flat.length; i += 2) {
+      const list = parseJson<ScoredItem[]>(flat[i + 1]);
+      if (Array.isArray(list)) neighbours.set(String(flat[i]), list);
     }
     return {
-      version: typeof doc.version === 'string' ? doc.version : null,
-      topN: parseJson<TopNRecord>(doc.topn),
-      recent: asArray(doc.recent)
+      version: typeof version === 'string' ? version : null,
+      topN: parseJson<TopNRecord>(topn),
+      recent: asArray(recent)
         .map((r) => parseJson<RecentItem>(r))
         .filter((r): r is RecentItem => r !== null),
-      session: asArray(doc.session).map(String),
-      consumed: asArray(doc.consumed).map(String),
-      onlineVector: parseJson<OnlineUserVector>(doc.uvec),
+      session: asArray(session).map(String),
+      consumed: asArray(consumed).map(String),
+      onlineVector: parseJson<OnlineUserVector>(uvec),
       neighbours,
       trending: {
-        global: scoredPairs(doc.trending),
-        ...(doc.trendingCategory === undefined
-          ? {}
-          : { category: scoredPairs(doc.trendingCategory) }),
-        ...(doc.trendingColo === undefined ? {} : { colo: scoredPairs(doc.trendingColo) }),
+        global: scoredPairs(trending),
+        ...(Array.isArray(byCategory) ? { category: scoredPairs(byCategory) } : {}),
+        ...(Array.isArray(byColo) ? { colo: scoredPairs(byColo) } : {}),
       },
-      fresh: asArray(doc.fresh)
+      fresh: asArray(fresh)
         .map((r) => parseJson<Item>(r))
         .filter((r): r is Item => r !== null && !r.deleted),
-      hidden: asArray(doc.hidden).map(String),
+      hidden: asArray(hidden).map(String),
     };
   }
 
