@@ -20,6 +20,11 @@ export interface ServingStateQuery {
   freshLimit: number;
   /** Number of recent/session items whose neighbour lists are read. */
   neighbourSeeds: number;
+  /**
+   * The version whose top-N list of this user the caller already holds: when it is still the
+   * served one, `topN` comes back null instead of a second copy.
+   */
+  heldTopN?: string;
 }
 
 /** Trending lists; scores are log2 time-shifted weights (see shared/pipeline/trending-decay.ts). */

@@ -7,6 +7,7 @@ import type { StateStore } from '../../shared/ports/state-store';
 import type { VectorIndex } from '../../shared/ports/vector-index';
 import type { ApiConfig } from './config';
 import type { ModelCache } from './services/model-cache';
+import type { TopNCache } from './services/top-n-cache';
 
 /** Secrets: from `.dev.vars` locally, `wrangler secret put` in production, TEST_BINDINGS in tests. */
 export interface SecretBindings {
@@ -32,6 +33,8 @@ export interface Deps {
   /** Null when rate limiting is off. */
   rateLimiter: RateLimiter | null;
   models: ModelCache;
+  /** Per-user top-N lists of the served version held in isolate memory. */
+  topNs: TopNCache;
   clock: BudgetClock;
 }
 

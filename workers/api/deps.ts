@@ -13,9 +13,12 @@ import type { BudgetClock } from '../../shared/pipeline/budget';
 import type { ApiBindings, Deps } from './app-env';
 import { apiConfigSchema } from './config';
 import { ModelCache } from './services/model-cache';
+import { TopNCache } from './services/top-n-cache';
 
 /** One model cache per isolate, shared by every configuration (models depend on data only). */
 const models = new ModelCache();
+/** Likewise one set of held top-N lists. */
+const topNs = new TopNCache();
 /** Per KV binding (tests wrap it), per configuration fingerprint. */
 const built = new WeakMap<object, Map<string, Deps>>();
 /**
@@ -83,6 +86,7 @@ function buildDependencies(env: ApiBindings): Deps {
           })
         : null,
     models,
+    topNs,
     clock,
   };
   perKv.set(fingerprint, deps);

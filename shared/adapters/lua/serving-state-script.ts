@@ -25,7 +25,10 @@ for i = 1, 12 do out[i] = false end
 local version = redis.call('GET', a.pointer)
 if version then
   out[1] = version
-  out[2] = redis.call('GET', key(a.topn, a.userId, version))
+  -- The caller already holds this version's list (isolate memory): do not send it again.
+  if a.heldTopN ~= version then
+    out[2] = redis.call('GET', key(a.topn, a.userId, version))
+  end
 end
 if a.realtime then
   local recent = redis.call('LRANGE', key(a.recent, a.userId), 0, a.recentCap - 1)

@@ -1,7 +1,9 @@
 /**
- * Hot-path discipline, counted: a recommendation makes one KV read, one Redis round trip and —
- * only where the cached top-N cannot answer alone — one vector query. The Upstash clients
- * use the global `fetch`, so wrapping it counts real HTTP round trips; the KV binding is wrapped.
+ * Hot-path discipline, counted: a recommendation makes one KV read (none once the isolate holds
+ * the user's top-N), one Redis round trip and — only where the cached top-N cannot answer alone —
+ * one vector query. The Upstash clients use the global `fetch`, so wrapping it counts real HTTP
+ * round trips; the KV binding is wrapped. Each test warms the isolate (version, model, script)
+ * with a user of its own, so that the counted request is the measured user's first.
  */
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../../workers/api/app';
@@ -58,16 +60,31 @@ function countingApp() {
 describe('round trips per recommendation', () => {
   it('cache hit: one KV read, one Redis round trip, no vector query', async () => {
     const { counts, get, reset } = countingApp();
-    await get('kv-trips'); // warm: version, model and script are loaded once per isolate
+    await get('warm-1'); // version, model and script are loaded once per isolate
     reset();
     const res = await get('kv-trips');
     expect(counts).toEqual({ kv: 1, redis: 1, vector: 0 });
     expect(res.headers.get('X-Edgerec-Round-Trips')).toBe('kv=1, redis=1, vector=0');
   });
 
+  it('the next request of that user: no KV read, the top-N list is held in the isolate', async () => {
+    const { counts, get, reset } = countingApp();
+    const first = await get('kv-held');
+    expect(first.headers.get('X-Edgerec-Round-Trips')).toMatch(/^kv=1, /);
+    reset();
+    const res = await get('kv-held');
+    expect(counts).toEqual({ kv: 0, redis: 1, vector: 0 });
+    expect(res.headers.get('Server-Timing')).toContain('memory;desc="topn"');
+    type Body = { items: { itemId: string; sources: string[] }[] };
+    const held = ((await res.json()) as Body).items;
+    // The same answer as from KV's copy, still sourced from the top-N.
+    expect(held).toEqual(((await first.json()) as Body).items);
+    expect(held.some((i) => i.sources.includes('topn'))).toBe(true);
+  });
+
   it('KV miss answered by Redis: one KV read, one Redis round trip, no vector query', async () => {
     const { counts, get, reset } = countingApp();
-    await get('redis-trips');
+    await get('warm-2');
     reset();
     const res = await get('redis-trips');
     expect(counts).toEqual({ kv: 1, redis: 1, vector: 0 });
@@ -79,9 +96,9 @@ describe('round trips per recommendation', () => {
 
   it('category filter: one KV read, one Redis round trip and one vector query, nothing more', async () => {
     const { counts, get, reset } = countingApp();
-    await get('redis-trips', '&category=comedy');
+    await get('warm-3', '&category=comedy');
     reset();
-    const res = await get('redis-trips', '&category=comedy');
+    const res = await get('redis-trips-2', '&category=comedy');
     expect(counts).toEqual({ kv: 1, redis: 1, vector: 1 });
     expect(res.headers.get('X-Edgerec-Round-Trips')).toBe('kv=1, redis=1, vector=1');
     const body = (await res.json()) as { items: { sources: string[] }[]; degraded: string[] };
@@ -91,7 +108,7 @@ describe('round trips per recommendation', () => {
 
   it('new user: one KV read, one Redis round trip, no vector query (no vector to ask with)', async () => {
     const { counts, get, reset } = countingApp();
-    await get('kv-trips');
+    await get('warm-4');
     reset();
     await get(`nobody-${Date.now()}`);
     expect(counts).toEqual({ kv: 1, redis: 1, vector: 0 });

@@ -73,8 +73,8 @@ export function dramaTopN(userId: string): TopNRecord {
 }
 
 /** Users with a top-N record: in KV and Redis (`kv-*`), only in Redis (`redis-*`). */
-export const KV_USERS = ['kv-drama', 'kv-drama-2', 'kv-rt', 'kv-count', 'kv-trips'];
-export const REDIS_ONLY_USERS = ['redis-drama', 'redis-trips'];
+export const KV_USERS = ['kv-drama', 'kv-drama-2', 'kv-rt', 'kv-count', 'kv-trips', 'kv-held'];
+export const REDIS_ONLY_USERS = ['redis-drama', 'redis-trips', 'redis-trips-2'];
 
 export function testStateStore(): UpstashStateStore {
   return new UpstashStateStore({

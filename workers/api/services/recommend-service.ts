@@ -1,7 +1,8 @@
 /**
- * The recommendation request: gathers the I/O in parallel under time budgets (one KV read, one
- * Redis round trip, then — only where the cached top-N cannot answer alone — one vector query),
- * loads the version's model once per isolate, and runs the pure pipeline.
+ * The recommendation request: gathers the I/O in parallel under time budgets (one KV read — none
+ * when the isolate already holds the user's top-N — one Redis round trip, then, only where the
+ * cached top-N cannot answer alone, one vector query), loads the version's model once per
+ * isolate, and runs the pure pipeline.
  */
 import type { OnlineUserVector, TopNRecord } from '../../../shared/domain/artefacts';
 import type { Device } from '../../../shared/domain/features';
@@ -72,10 +73,13 @@ export async function recommendFor(
     timings.add('kv', pointer.ms, 'pointer');
     guess = pointer.ok ? pointer.value : null;
   }
-  roundTrips.kv += guess === null ? 0 : 1;
+  // A list this isolate already holds for that version needs neither KV nor Redis's copy.
+  const held = guess === null ? null : deps.topNs.get(guess, req.userId);
+  if (held) timings.add('memory', 0, 'topn');
+  roundTrips.kv += guess === null || held ? 0 : 1;
   roundTrips.redis++;
   const [kvOutcome, redisOutcome] = await Promise.all([
-    guess === null
+    guess === null || held
       ? Promise.resolve(null)
       : runWithBudget('kv', () => deps.kv.readTopN(guess, req.userId), stateBudget, clock),
     runWithBudget(
@@ -90,6 +94,7 @@ export async function recommendFor(
           trendingLimit: DEFAULT_SOURCE_LIMITS.trending,
           freshLimit: DEFAULT_SOURCE_LIMITS.fresh,
           neighbourSeeds: RECENT_ITEMS_FOR_ITEM_ITEM,
+          ...(held ? { heldTopN: held.version } : {}),
         }),
       stateBudget,
       clock,
@@ -120,9 +125,10 @@ export async function recommendFor(
     if (!model) degraded.push('model:unavailable');
   }
 
-  const kvTopN: TopNRecord | null =
-    kvOutcome?.ok && kvOutcome.value?.version === version ? kvOutcome.value : null;
-  const topN = kvTopN ?? (state?.topN?.version === version ? state.topN : null);
+  const ofVersion = (r: TopNRecord | null | undefined) => (r?.version === version ? r : null);
+  const topN =
+    ofVersion(held) ?? ofVersion(kvOutcome?.ok ? kvOutcome.value : null) ?? ofVersion(state?.topN);
+  if (topN && topN !== held) deps.topNs.set(topN);
   const online: OnlineUserVector | null =
     realtime && state?.onlineVector?.version === version ? state.onlineVector : null;
   // A vector of another length (e.g. a base model without user embeddings) is no vector.
