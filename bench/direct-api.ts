@@ -6,6 +6,7 @@
  * devtools inspector and the log forwarding. The worker is the bundle `wrangler deploy` would
  * upload (`--dry-run --outdir`), configured by `unstable_getMiniflareWorkerOptions` from the
  * stack's copy of wrangler.toml and its `.dev.vars`, as @cloudflare/vitest-pool-workers does.
+ * Requests still pass Miniflare's entry worker, which gives them their `request.cf`.
  */
 import { execFile } from 'node:child_process';
 import { dirname, join } from 'node:path';
@@ -61,6 +62,10 @@ export async function startDirectApi(bundle: string, stateDir: string): Promise<
     },
     // The KV data `wrangler dev --persist-to <stateDir>/wrangler` wrote (its layout: v3/kv).
     kvPersist: join(stateDir, 'wrangler', 'v3', 'kv'),
+    // Miniflare removes `CF-Connecting-IP` from outgoing requests with a worker of its own that
+    // every subrequest passes through; Cloudflare does that outside the isolate, and the API sets
+    // no such header, so that hop (0.4 ms per Redis round trip here) is left out.
+    stripCfConnectingIp: false,
     host: '127.0.0.1',
     port: 0,
   });

@@ -37,6 +37,11 @@ export interface LoadRun {
   handlerMs: SampleSummary | null;
   /** Share of answers that carried at least one item from each source (recommendation targets). */
   sourceShare?: Record<string, number>;
+  /**
+   * Share of the answers (of those timed) whose top-N list the isolate already held from an
+   * earlier request of the same user, so that it read no KV (`memory;desc="topn"`).
+   */
+  heldTopNShare?: number;
 }
 
 export interface LatencyOptions {
@@ -199,6 +204,7 @@ async function load(
 ): Promise<LoadRun> {
   const roundTrips: (RoundTrips | null)[] = [];
   const handlerMs: number[] = [];
+  let heldTopN = 0;
   const sources: Record<string, number> = {};
   let answers = 0;
   const base = target.request(headers);
@@ -215,8 +221,10 @@ async function load(
           ]),
         );
         roundTrips.push(roundTripsFromHeaders((name) => lower.get(name.toLowerCase())));
-        const total = parseServerTiming(lower.get('server-timing')).find((m) => m.name === 'total');
+        const timing = parseServerTiming(lower.get('server-timing'));
+        const total = timing.find((m) => m.name === 'total');
         if (total?.dur !== undefined) handlerMs.push(total.dur);
+        if (timing.some((m) => m.name === 'memory' && m.desc === 'topn')) heldTopN += 1;
       }
       if (target.eventsPerRequest === undefined && status === 200 && answers < 2000) {
         answers += 1;
@@ -257,10 +265,12 @@ async function load(
     handlerMs: handlerMs.length > 0 ? summariseSample(handlerMs) : null,
   };
   if (target.eventsPerRequest !== undefined) run.eventsPerSec = reqPerSec * target.eventsPerRequest;
-  else
+  else {
     run.sourceShare = Object.fromEntries(
       Object.entries(sources).map(([s, n]) => [s, n / Math.max(1, answers)]),
     );
+    run.heldTopNShare = heldTopN / Math.max(1, roundTrips.length);
+  }
   return run;
 }
 
