@@ -38,10 +38,10 @@ export interface LoadRun {
   /** Share of answers that carried at least one item from each source (recommendation targets). */
   sourceShare?: Record<string, number>;
   /**
-   * Share of the answers (of those timed) whose top-N list the isolate already held from an
-   * earlier request of the same user, so that it read no KV (`memory;desc="topn"`).
+   * Share of the answers (of those timed) for which the isolate already knew the user's top-N list
+   * (or that there is none) from an earlier request, so that they read no KV (`memory` metric).
    */
-  heldTopNShare?: number;
+  knownTopNShare?: number;
 }
 
 export interface LatencyOptions {
@@ -204,7 +204,7 @@ async function load(
 ): Promise<LoadRun> {
   const roundTrips: (RoundTrips | null)[] = [];
   const handlerMs: number[] = [];
-  let heldTopN = 0;
+  let knownTopN = 0;
   const sources: Record<string, number> = {};
   let answers = 0;
   const base = target.request(headers);
@@ -224,7 +224,7 @@ async function load(
         const timing = parseServerTiming(lower.get('server-timing'));
         const total = timing.find((m) => m.name === 'total');
         if (total?.dur !== undefined) handlerMs.push(total.dur);
-        if (timing.some((m) => m.name === 'memory' && m.desc === 'topn')) heldTopN += 1;
+        if (timing.some((m) => m.name === 'memory')) knownTopN += 1;
       }
       if (target.eventsPerRequest === undefined && status === 200 && answers < 2000) {
         answers += 1;
@@ -269,7 +269,7 @@ async function load(
     run.sourceShare = Object.fromEntries(
       Object.entries(sources).map(([s, n]) => [s, n / Math.max(1, answers)]),
     );
-    run.heldTopNShare = heldTopN / Math.max(1, roundTrips.length);
+    run.knownTopNShare = knownTopN / Math.max(1, roundTrips.length);
   }
   return run;
 }

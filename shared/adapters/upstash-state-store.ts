@@ -104,7 +104,7 @@ export class UpstashStateStore implements StateStore, EdgeResultReader {
       trendingLimit: q.trendingLimit,
       freshLimit: q.freshLimit,
       seeds: q.neighbourSeeds,
-      heldTopN: q.heldTopN,
+      knownTopN: q.knownTopN,
     };
     const reply = await this.call('serving state', () =>
       this.servingScript.exec([], [JSON.stringify(args)]),

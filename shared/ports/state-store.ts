@@ -21,10 +21,10 @@ export interface ServingStateQuery {
   /** Number of recent/session items whose neighbour lists are read. */
   neighbourSeeds: number;
   /**
-   * The version whose top-N list of this user the caller already holds: when it is still the
-   * served one, `topN` comes back null instead of a second copy.
+   * The version whose top-N list of this user the caller already knows (holds it, or knows there
+   * is none): when it is still the served one, `topN` comes back null without being read.
    */
-  heldTopN?: string;
+  knownTopN?: string;
 }
 
 /** Trending lists; scores are log2 time-shifted weights (see shared/pipeline/trending-decay.ts). */

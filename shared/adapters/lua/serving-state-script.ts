@@ -25,8 +25,8 @@ for i = 1, 12 do out[i] = false end
 local version = redis.call('GET', a.pointer)
 if version then
   out[1] = version
-  -- The caller already holds this version's list (isolate memory): do not send it again.
-  if a.heldTopN ~= version then
+  -- The caller already knows this version's list (isolate memory): do not read it again.
+  if a.knownTopN ~= version then
     out[2] = redis.call('GET', key(a.topn, a.userId, version))
   end
 end

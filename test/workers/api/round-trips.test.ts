@@ -113,4 +113,18 @@ describe('round trips per recommendation', () => {
     await get(`nobody-${Date.now()}`);
     expect(counts).toEqual({ kv: 1, redis: 1, vector: 0 });
   });
+
+  it('the next request of a user without a list: no KV read (the isolate knows there is none)', async () => {
+    const { counts, get, reset } = countingApp();
+    const user = `nobody-twice-${Date.now()}`;
+    const first = await get(user);
+    reset();
+    const res = await get(user);
+    expect(counts).toEqual({ kv: 0, redis: 1, vector: 0 });
+    expect(res.headers.get('Server-Timing')).toContain('memory;desc="topn-none"');
+    // The same items (scores of fresh and trending items decay with time between the two).
+    const ids = async (r: Response) =>
+      ((await r.json()) as { items: { itemId: string }[] }).items.map((i) => i.itemId);
+    expect(await ids(res)).toEqual(await ids(first));
+  });
 });

@@ -73,13 +73,15 @@ export async function recommendFor(
     timings.add('kv', pointer.ms, 'pointer');
     guess = pointer.ok ? pointer.value : null;
   }
-  // A list this isolate already holds for that version needs neither KV nor Redis's copy.
-  const held = guess === null ? null : deps.topNs.get(guess, req.userId);
-  if (held) timings.add('memory', 0, 'topn');
-  roundTrips.kv += guess === null || held ? 0 : 1;
+  // What this isolate already knows of the user's list in that version (the list, or that there
+  // is none) needs neither the KV read nor Redis's copy.
+  const held = guess === null ? undefined : deps.topNs.get(guess, req.userId);
+  const known = held !== undefined;
+  if (known) timings.add('memory', 0, held ? 'topn' : 'topn-none');
+  roundTrips.kv += guess === null || known ? 0 : 1;
   roundTrips.redis++;
   const [kvOutcome, redisOutcome] = await Promise.all([
-    guess === null || held
+    guess === null || known
       ? Promise.resolve(null)
       : runWithBudget('kv', () => deps.kv.readTopN(guess, req.userId), stateBudget, clock),
     runWithBudget(
@@ -94,7 +96,7 @@ export async function recommendFor(
           trendingLimit: DEFAULT_SOURCE_LIMITS.trending,
           freshLimit: DEFAULT_SOURCE_LIMITS.fresh,
           neighbourSeeds: RECENT_ITEMS_FOR_ITEM_ITEM,
-          ...(held ? { heldTopN: held.version } : {}),
+          ...(known && guess !== null ? { knownTopN: guess } : {}),
         }),
       stateBudget,
       clock,
@@ -129,6 +131,12 @@ export async function recommendFor(
   const topN =
     ofVersion(held) ?? ofVersion(kvOutcome?.ok ? kvOutcome.value : null) ?? ofVersion(state?.topN);
   if (topN && topN !== held) deps.topNs.set(topN);
+  // No list in KV nor in Redis (which has every user's) for the version both were asked about.
+  if (!topN && !known && version !== null && version === guess) {
+    if (kvOutcome?.ok && kvOutcome.value === null && state?.topN === null) {
+      deps.topNs.setAbsent(version, req.userId);
+    }
+  }
   const online: OnlineUserVector | null =
     realtime && state?.onlineVector?.version === version ? state.onlineVector : null;
   // A vector of another length (e.g. a base model without user embeddings) is no vector.
