@@ -224,7 +224,7 @@ async function load(
         const timing = parseServerTiming(lower.get('server-timing'));
         const total = timing.find((m) => m.name === 'total');
         if (total?.dur !== undefined) handlerMs.push(total.dur);
-        if (timing.some((m) => m.name === 'memory')) knownTopN += 1;
+        if (timing.some((m) => m.name === 'memory' && m.desc?.startsWith('topn'))) knownTopN += 1;
       }
       if (target.eventsPerRequest === undefined && status === 200 && answers < 2000) {
         answers += 1;

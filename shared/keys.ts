@@ -61,6 +61,11 @@ export const redisKeys = {
         : `${PREFIX}:v:${version}:pop:cat:${category}`,
     /** STRING: JSON `ModelManifest`. */
     manifest: `${PREFIX}:v:${version}:manifest`,
+    /**
+     * HASH: item id → its row in `manifest.itemIds` (written with the manifest). The serving-state
+     * script looks seeds up here to skip neighbour lists the edge already holds (by row bitmap).
+     */
+    rows: `${PREFIX}:v:${version}:rows`,
     /** STRING: base64 of the little-endian Float32 item factors, rows in `manifest.itemIds` order. */
     itemFactors: `${PREFIX}:v:${version}:factors`,
     /** Glob matching every key of this version (garbage collection uses SCAN with it). */

@@ -46,6 +46,7 @@ const TEMPLATES = {
   pointer: redisKeys.versionCurrent,
   topn: redisKeys.version(V).topN(ID),
   nbrs: redisKeys.version(V).neighbours(ID),
+  rows: redisKeys.version(V).rows,
   recent: redisKeys.recent(ID),
   recentWeights: redisKeys.recentWeights(ID),
   session: redisKeys.session(ID),
@@ -105,6 +106,7 @@ export class UpstashStateStore implements StateStore, EdgeResultReader {
       freshLimit: q.freshLimit,
       seeds: q.neighbourSeeds,
       knownTopN: q.knownTopN,
+      heldNeighbours: q.heldNeighbours,
     };
     const reply = await this.call('serving state', () =>
       this.servingScript.exec([], [JSON.stringify(args)]),
@@ -113,8 +115,13 @@ export class UpstashStateStore implements StateStore, EdgeResultReader {
     const [version, topn, recent, session, consumed, uvec, nbrs, ...rest] = asArray(reply);
     const [trending, byCategory, byColo, fresh, hidden] = rest;
     const neighbours = new Map<string, ScoredItem[]>();
+    const heldNeighbours: string[] = [];
     const flat = asArray(nbrs);
     for (let i = 0; i + 1 < flat.length; i += 2) {
+      if (flat[i + 1] === null) {
+        heldNeighbours.push(String(flat[i]));
+        continue;
+      }
       const list = parseJson<ScoredItem[]>(flat[i + 1]);
       if (Array.isArray(list)) neighbours.set(String(flat[i]), list);
     }
@@ -128,6 +135,7 @@ export class UpstashStateStore implements StateStore, EdgeResultReader {
       consumed: asArray(consumed).map(String),
       onlineVector: parseJson<OnlineUserVector>(uvec),
       neighbours,
+      heldNeighbours,
       trending: {
         global: scoredPairs(trending),
         ...(Array.isArray(byCategory) ? { category: scoredPairs(byCategory) } : {}),

@@ -11,6 +11,9 @@ import type { VersionPointer, VersionStore } from '../ports/version-store';
 import { factorsFromBase64, factorsToBase64 } from './item-factors-codec';
 import type { Redis } from './upstash-redis-client';
 
+/** Fields per HSET of the item-row hash (one request each). */
+const ROWS_PER_HSET = 5000;
+
 /**
  * previous := current, current := ARGV[1], ZADD versions; a no-op when ARGV[1] is already current.
  * With a holder (ARGV[3]) the flip happens only while that run holds the batch lock (KEYS[4]), so a
@@ -204,7 +207,15 @@ export class UpstashVersionStore implements VersionStore, ResultStore {
   }
 
   async writeManifest(version: string, manifest: ModelManifest): Promise<void> {
-    await this.redis.set(redisKeys.version(version).manifest, JSON.stringify(manifest));
+    const keys = redisKeys.version(version);
+    for (let start = 0; start < manifest.itemIds.length; start += ROWS_PER_HSET) {
+      const rows: Record<string, number> = {};
+      manifest.itemIds
+        .slice(start, start + ROWS_PER_HSET)
+        .forEach((id, i) => (rows[id] = start + i));
+      await this.redis.hset(keys.rows, rows);
+    }
+    await this.redis.set(keys.manifest, JSON.stringify(manifest));
   }
 
   async writeItemFactors(version: string, factors: Float32Array): Promise<void> {

@@ -25,6 +25,12 @@ export interface ServingStateQuery {
    * is none): when it is still the served one, `topN` comes back null without being read.
    */
   knownTopN?: string;
+  /**
+   * Neighbour lists the caller already holds for `version`, as a bitmap over the version's item
+   * rows (`manifest.itemIds` order) in hex: bit `r % 4` of hex digit `⌊r / 4⌋` is row r. Those
+   * seeds come back in `heldNeighbours` instead of `neighbours`.
+   */
+  heldNeighbours?: { version: string; rows: string };
 }
 
 /** Trending lists; scores are log2 time-shifted weights (see shared/pipeline/trending-decay.ts). */
@@ -46,6 +52,8 @@ export interface ServingState {
   onlineVector: OnlineUserVector | null;
   /** Neighbour lists of the recent/session seed items, under `version`. */
   neighbours: Map<string, ScoredItem[]>;
+  /** Seeds whose lists the caller said it holds (`ServingStateQuery.heldNeighbours`): not sent. */
+  heldNeighbours: string[];
   trending: TrendingLists;
   /** Records of the newest fresh (cold-start) items. */
   fresh: Item[];

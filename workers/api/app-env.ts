@@ -7,6 +7,7 @@ import type { StateStore } from '../../shared/ports/state-store';
 import type { VectorIndex } from '../../shared/ports/vector-index';
 import type { ApiConfig } from './config';
 import type { ModelCache } from './services/model-cache';
+import type { NeighbourCache } from './services/neighbour-cache';
 import type { TopNCache } from './services/top-n-cache';
 
 /** Secrets: from `.dev.vars` locally, `wrangler secret put` in production, TEST_BINDINGS in tests. */
@@ -35,6 +36,8 @@ export interface Deps {
   models: ModelCache;
   /** Per-user top-N lists of the served version held in isolate memory. */
   topNs: TopNCache;
+  /** Neighbour lists of the served version held in isolate memory. */
+  neighbourLists: NeighbourCache;
   clock: BudgetClock;
 }
 

@@ -13,12 +13,14 @@ import type { BudgetClock } from '../../shared/pipeline/budget';
 import type { ApiBindings, Deps } from './app-env';
 import { apiConfigSchema } from './config';
 import { ModelCache } from './services/model-cache';
+import { NeighbourCache } from './services/neighbour-cache';
 import { TopNCache } from './services/top-n-cache';
 
 /** One model cache per isolate, shared by every configuration (models depend on data only). */
 const models = new ModelCache();
-/** Likewise one set of held top-N lists. */
+/** Likewise one set of held top-N lists and one of neighbour lists. */
 const topNs = new TopNCache();
+const neighbourLists = new NeighbourCache();
 /** Per KV binding (tests wrap it), per configuration fingerprint. */
 const built = new WeakMap<object, Map<string, Deps>>();
 /**
@@ -87,6 +89,7 @@ function buildDependencies(env: ApiBindings): Deps {
         : null,
     models,
     topNs,
+    neighbourLists,
     clock,
   };
   perKv.set(fingerprint, deps);

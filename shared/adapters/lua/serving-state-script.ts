@@ -8,9 +8,9 @@
  * items, item records) are JSON already, and wrapping them in a second JSON text would make the
  * script encode them, the REST reply escape them twice and the edge parse them twice — a third of
  * a cache hit's CPU time. By position: version, top-N, recent, session, consumed, on-line user
- * vector, neighbour lists (flat `[seedId, json, ...]`), trending (global, category, edge
- * location; flat `[member, score, ...]`), fresh item records, hidden. `false` (a nil reply) marks
- * a value that is absent or was not asked for.
+ * vector, neighbour lists (flat `[seedId, json, ...]`; a nil json: the caller holds that list),
+ * trending (global, category, edge location; flat `[member, score, ...]`), fresh item records,
+ * hidden. `false` (a nil reply) marks a value that is absent or was not asked for.
  */
 
 export const SERVING_STATE_SCRIPT = `
@@ -54,12 +54,32 @@ if a.realtime then
       local ok, r = pcall(cjson.decode, raw)
       if ok and type(r) == 'table' and type(r.itemId) == 'string' then add(r.itemId) end
     end
+    -- Lists the caller holds for this version (bit r of the hex bitmap: the item of row r) come
+    -- back as the seed id and a nil, not sent again.
+    local held = {}
+    local bits = a.heldNeighbours
+    if bits and bits.version == version and #seeds > 0 then
+      local rows = redis.call('HMGET', key(a.rows, '', version), unpack(seeds))
+      for i, id in ipairs(seeds) do
+        local r = tonumber(rows[i])
+        if r then
+          local at = math.floor(r / 4) + 1
+          local nibble = tonumber(string.sub(bits.rows, at, at), 16)
+          if nibble and math.floor(nibble / 2 ^ (r % 4)) % 2 == 1 then held[id] = true end
+        end
+      end
+    end
     local nbrs = {}
     for _, id in ipairs(seeds) do
-      local v = redis.call('GET', key(a.nbrs, id, version))
-      if v then
+      if held[id] then
         nbrs[#nbrs + 1] = id
-        nbrs[#nbrs + 1] = v
+        nbrs[#nbrs + 1] = false
+      else
+        local v = redis.call('GET', key(a.nbrs, id, version))
+        if v then
+          nbrs[#nbrs + 1] = id
+          nbrs[#nbrs + 1] = v
+        end
       end
     end
     out[7] = nbrs

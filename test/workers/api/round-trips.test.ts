@@ -9,7 +9,14 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../../workers/api/app';
 import { TEST_URLS } from '../../setup/test-ports';
 import { testEnv } from './api-client';
-import { seedVersion } from './seed-version';
+import { NeighbourCache } from '../../../workers/api/services/neighbour-cache';
+import {
+  ITEM_IDS,
+  SEED_VERSION,
+  seedNeighbours,
+  seedVersion,
+  testStateStore,
+} from './seed-version';
 
 beforeAll(async () => {
   await seedVersion();
@@ -126,5 +133,71 @@ describe('round trips per recommendation', () => {
     const ids = async (r: Response) =>
       ((await r.json()) as { items: { itemId: string }[] }).items.map((i) => i.itemId);
     expect(await ids(res)).toEqual(await ids(first));
+  });
+});
+
+describe('neighbour lists held in the isolate', () => {
+  /** Posts views of `itemIds` (oldest first) for `userId` through the app. */
+  async function view(userId: string, itemIds: string[]) {
+    const res = await createApp().request(
+      '/v1/events',
+      {
+        method: 'POST',
+        headers: { Authorization: 'Bearer test-write-key', 'content-type': 'application/json' },
+        body: JSON.stringify({
+          events: itemIds.map((itemId, i) => ({
+            userId,
+            itemId,
+            type: 'view',
+            timestamp: Date.now() - (itemIds.length - i) * 1000,
+          })),
+        }),
+      },
+      { ...testEnv, EDGEREC_RATE_LIMIT_PER_MINUTE: '0' },
+    );
+    expect(res.status).toBe(202);
+  }
+
+  it('the script leaves out exactly the lists whose rows the bitmap declares, for that version', async () => {
+    const user = `nbr-script-${Date.now()}`;
+    await view(user, ['i03', 'i07', 'i12']);
+    const held = new NeighbourCache();
+    held.set(SEED_VERSION, 'i07', ITEM_IDS.indexOf('i07'), seedNeighbours('i07'));
+    const query = {
+      userId: user,
+      realtime: true,
+      trendingLimit: 10,
+      freshLimit: 0,
+      neighbourSeeds: 20,
+    };
+    const store = testStateStore();
+    const state = await store.readServingState({
+      ...query,
+      heldNeighbours: { version: SEED_VERSION, rows: held.heldRows(SEED_VERSION)! },
+    });
+    expect(state.heldNeighbours).toEqual(['i07']);
+    expect([...state.neighbours.keys()].sort()).toEqual(['i03', 'i12']);
+    expect(state.neighbours.get('i03')).toEqual(seedNeighbours('i03'));
+    // A bitmap of another version declares nothing.
+    const other = await store.readServingState({
+      ...query,
+      heldNeighbours: { version: 'not-served', rows: held.heldRows(SEED_VERSION)! },
+    });
+    expect(other.heldNeighbours).toEqual([]);
+    expect([...other.neighbours.keys()].sort()).toEqual(['i03', 'i07', 'i12']);
+  });
+
+  it('a user whose recent items another user had is answered alike, the lists from memory', async () => {
+    const [first, second] = [`nbr-a-${Date.now()}`, `nbr-b-${Date.now()}`];
+    await view(first, ['i05', 'i09']);
+    await view(second, ['i05', 'i09']);
+    const { get } = countingApp();
+    type Body = { items: { itemId: string; sources: string[] }[] };
+    const a = (await (await get(first)).json()) as Body;
+    const res = await get(second);
+    expect(res.headers.get('Server-Timing')).toContain('memory;desc="nbrs 2"');
+    const b = (await res.json()) as Body;
+    expect(b.items.map((i) => i.itemId)).toEqual(a.items.map((i) => i.itemId));
+    expect(b.items.some((i) => i.sources.includes('session'))).toBe(true);
   });
 });

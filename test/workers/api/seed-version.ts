@@ -141,6 +141,7 @@ async function writeSeed(): Promise<void> {
   const factors = new Float32Array(ITEM_IDS.flatMap(seedVector));
   const pipe = redis.pipeline();
   pipe.set(keys.manifest, JSON.stringify(m));
+  pipe.hset(keys.rows, Object.fromEntries(ITEM_IDS.map((id, row) => [id, row])));
   pipe.set(keys.itemFactors, factorsToBase64(factors));
   for (const userId of [...KV_USERS, ...REDIS_ONLY_USERS]) {
     pipe.set(keys.topN(userId), JSON.stringify(dramaTopN(userId)));

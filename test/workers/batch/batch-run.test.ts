@@ -91,6 +91,11 @@ describe('batch worker', () => {
     });
     const manifest = (await store.readManifest(first))!;
     expect(manifest.itemIds).toHaveLength(items);
+    // Every item's row, for the edge's held-neighbour bitmap.
+    const rowsKey = redisKeys.version(first).rows;
+    expect(await redis().hlen(rowsKey)).toBe(items);
+    const rows = await redis().hmget(rowsKey, ...manifest.itemIds);
+    expect(Object.values(rows ?? {}).map(Number)).toEqual(manifest.itemIds.map((_, row) => row));
     expect((await store.readItemFactors(first))!.length).toBe(items * manifest.dims);
     const logged = await deps().eventLog.read({ until: '+', count: 50 });
     const userId = logged

@@ -4,7 +4,7 @@
  * cached top-N cannot answer alone, one vector query), loads the version's model once per
  * isolate, and runs the pure pipeline.
  */
-import type { OnlineUserVector, TopNRecord } from '../../../shared/domain/artefacts';
+import type { OnlineUserVector, ScoredItem, TopNRecord } from '../../../shared/domain/artefacts';
 import type { Device } from '../../../shared/domain/features';
 import { vectorNamespace } from '../../../shared/keys';
 import { degradedEntry, runWithBudget } from '../../../shared/pipeline/budget';
@@ -78,6 +78,7 @@ export async function recommendFor(
   const held = guess === null ? undefined : deps.topNs.get(guess, req.userId);
   const known = held !== undefined;
   if (known) timings.add('memory', 0, held ? 'topn' : 'topn-none');
+  const heldRows = guess === null || !realtime ? null : deps.neighbourLists.heldRows(guess);
   roundTrips.kv += guess === null || known ? 0 : 1;
   roundTrips.redis++;
   const [kvOutcome, redisOutcome] = await Promise.all([
@@ -97,6 +98,9 @@ export async function recommendFor(
           freshLimit: DEFAULT_SOURCE_LIMITS.fresh,
           neighbourSeeds: RECENT_ITEMS_FOR_ITEM_ITEM,
           ...(known && guess !== null ? { knownTopN: guess } : {}),
+          ...(heldRows === null || guess === null
+            ? {}
+            : { heldNeighbours: { version: guess, rows: heldRows } }),
         }),
       stateBudget,
       clock,
@@ -185,7 +189,8 @@ export async function recommendFor(
     recent: state?.recent ?? [],
     session: state?.session ?? [],
     consumed: state?.consumed ?? [],
-    neighbours: state?.neighbours ?? new Map(),
+    neighbours:
+      state && version !== null ? neighboursOf(deps, version, model, state, timings) : new Map(),
     trending,
     fresh: state?.fresh ?? [],
     hidden: state?.hidden ?? [],
@@ -216,4 +221,30 @@ export async function recommendFor(
 /** `kv=1, redis=1, vector=0` (plus `model=load` when the request loaded a model). */
 export function roundTripsHeader(r: RoundTrips): string {
   return `kv=${r.kv}, redis=${r.redis}, vector=${r.vector}${r.modelLoad ? ', model=load' : ''}`;
+}
+
+/**
+ * The seeds' neighbour lists: those the reply carried (kept in the isolate for the next requests)
+ * and those it left out because the isolate holds them.
+ */
+function neighboursOf(
+  deps: Deps,
+  version: string,
+  model: ServingModel | null,
+  state: ServingState,
+  timings: StageTimings,
+): Map<string, ScoredItem[]> {
+  const lists = new Map(state.neighbours);
+  for (const [itemId, list] of state.neighbours) {
+    const row = model?.version === version ? model.rowOf.get(itemId) : undefined;
+    if (row !== undefined) deps.neighbourLists.set(version, itemId, row, list);
+  }
+  if (state.heldNeighbours.length > 0)
+    timings.add('memory', 0, `nbrs ${state.heldNeighbours.length}`);
+  for (const itemId of state.heldNeighbours) {
+    // Evicted by a concurrent request since this one declared it held: that seed goes without.
+    const list = deps.neighbourLists.get(version, itemId);
+    if (list) lists.set(itemId, list);
+  }
+  return lists;
 }
