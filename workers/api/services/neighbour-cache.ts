@@ -2,10 +2,10 @@
  * The isolate's copy of neighbour lists of the served version, by item. Like top-N lists they
  * never change within a version, and every user whose recent items include an item needs the same
  * list: once held, the serving-state script is told (a bitmap over item rows) not to send it
- * again. That list text was three quarters of a cache hit's Redis reply. Bounded by an estimate of
- * the memory the lists take; the least recently used go first, and a new version starts afresh.
+ * again. That list text was three quarters of a cache hit's Redis reply.
  */
 import type { ScoredItem } from '../../../shared/domain/artefacts';
+import { VersionedLru } from './versioned-lru';
 
 /** Estimated heap bytes of a list entry (`{itemId, score}`) and of a list's own overhead. */
 const BYTES_PER_NEIGHBOUR = 96;
@@ -14,48 +14,31 @@ const BYTES_PER_LIST = 160;
 export const MAX_HELD_ROWS = 16_384;
 
 export class NeighbourCache {
-  private version: string | null = null;
-  /** Insertion order is recency: a hit moves its entry to the end. */
-  private readonly lists = new Map<string, { list: ScoredItem[]; row: number; bytes: number }>();
+  private readonly lists: VersionedLru<{ list: ScoredItem[]; row: number }>;
   /** One bit per row (of the rows below MAX_HELD_ROWS) whose list is held. */
   private bits = new Uint8Array(0);
   /** The hex form of `bits`, rebuilt on the first read after a change. */
   private hex: string | null = null;
-  private bytes = 0;
 
   /** `maxBytes`: the estimated heap the lists may take (default 16 MiB). */
-  constructor(private readonly maxBytes = 16 * 1024 * 1024) {}
+  constructor(maxBytes = 16 * 1024 * 1024) {
+    this.lists = new VersionedLru(maxBytes, (_, dropped) => this.mark(dropped.row, false));
+  }
 
   /** The list of `itemId` in `version`, if held. */
   get(version: string, itemId: string): ScoredItem[] | undefined {
-    if (version !== this.version) return undefined;
-    const entry = this.lists.get(itemId);
-    if (!entry) return undefined;
-    this.lists.delete(itemId);
-    this.lists.set(itemId, entry);
-    return entry.list;
+    return this.lists.get(version, itemId)?.value.list;
   }
 
   /** Keeps the list of `itemId` (at `row` of the version's items) in `version`. */
   set(version: string, itemId: string, row: number, list: ScoredItem[]): void {
-    if (version !== this.version) {
-      this.lists.clear();
-      this.bits = new Uint8Array(0);
-      this.hex = null;
-      this.bytes = 0;
-      this.version = version;
-    }
-    const bytes = BYTES_PER_LIST + list.length * BYTES_PER_NEIGHBOUR;
-    if (bytes > this.maxBytes || this.lists.has(itemId)) return;
-    this.lists.set(itemId, { list, row, bytes });
-    this.bytes += bytes;
-    this.mark(row, true);
-    for (const [id, entry] of this.lists) {
-      if (this.bytes <= this.maxBytes) break;
-      this.lists.delete(id);
-      this.bytes -= entry.bytes;
-      this.mark(entry.row, false);
-    }
+    this.lists.set(
+      version,
+      itemId,
+      { list, row },
+      BYTES_PER_LIST + list.length * BYTES_PER_NEIGHBOUR,
+    );
+    if (this.lists.get(version, itemId)) this.mark(row, true);
   }
 
   /**
@@ -63,7 +46,7 @@ export class NeighbourCache {
    * none are: the form `ServingStateQuery.heldNeighbours` takes.
    */
   heldRows(version: string): string | null {
-    if (version !== this.version || this.lists.size === 0) return null;
+    if (!this.lists.holds(version)) return null;
     if (this.hex === null) {
       let text = '';
       for (const byte of this.bits) text += (byte & 15).toString(16) + (byte >> 4).toString(16);
