@@ -82,6 +82,8 @@ describe('round trips per recommendation', () => {
     const res = await get('kv-held');
     expect(counts).toEqual({ kv: 0, redis: 1, vector: 0 });
     expect(res.headers.get('Server-Timing')).toContain('memory;desc="topn"');
+    // Redis fed every source but the top-N this time.
+    expect(res.headers.get('Server-Timing')).toContain('redis;desc="session,trending,fresh"');
     type Body = { items: { itemId: string; sources: string[] }[] };
     const held = ((await res.json()) as Body).items;
     // The same answer as from KV's copy, still sourced from the top-N.

@@ -108,11 +108,8 @@ export async function recommendFor(
   ]);
   // Each store access feeds named sources; `desc` says which.
   if (kvOutcome) timings.add('kv', kvOutcome.ms, 'topn');
-  timings.add(
-    'redis',
-    redisOutcome.ms,
-    realtime ? 'topn,session,trending,fresh' : 'topn,trending,fresh',
-  );
+  const fed = [known ? null : 'topn', realtime ? 'session' : null, 'trending', 'fresh'];
+  timings.add('redis', redisOutcome.ms, fed.filter((s) => s !== null).join(','));
   for (const o of [kvOutcome, redisOutcome]) {
     const entry = o && degradedEntry(o);
     if (entry) degraded.push(entry);
