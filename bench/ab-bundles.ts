@@ -89,14 +89,14 @@ async function main(): Promise<void> {
     const known = [...new Set(data.train.map((r) => r.userId))];
     const users = known.slice(Math.floor(known.length / 3));
     const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-    const get = (base: string, userId: string) =>
+    const get = (api: DirectApi, userId: string) =>
       new Promise<{ ms: number; timing: string; status: number }>((resolve, reject) => {
         const started = performance.now();
         const path = `/v1/users/${encodeURIComponent(userId)}/recommendations?k=10`;
         http
           .get(
-            base + path,
-            { agent, headers: { authorization: `Bearer ${stack.keys.read}` } },
+            api.url + path,
+            { agent, headers: { ...api.headers, authorization: `Bearer ${stack.keys.read}` } },
             (res) => {
               res.resume();
               res.on('end', () =>
@@ -122,7 +122,7 @@ async function main(): Promise<void> {
       const userId = users[next++ % users.length]!;
       const order = next % 2 ? [0, 1] : [1, 0];
       for (const i of order) {
-        const r = await get(apis[i]!.url, userId);
+        const r = await get(apis[i]!, userId);
         if (!keep) continue;
         const s = samples[i]!;
         if (r.status !== 200) s.failed += 1;

@@ -6,7 +6,6 @@
  * devtools inspector and the log forwarding. The worker is the bundle `wrangler deploy` would
  * upload (`--dry-run --outdir`), configured by `unstable_getMiniflareWorkerOptions` from the
  * stack's copy of wrangler.toml and its `.dev.vars`, as @cloudflare/vitest-pool-workers does.
- * Requests still pass Miniflare's entry worker, which gives them their `request.cf`.
  */
 import { execFile } from 'node:child_process';
 import { dirname, join } from 'node:path';
@@ -15,9 +14,13 @@ import { Miniflare, type WorkerOptions } from 'miniflare';
 import { unstable_getMiniflareWorkerOptions } from 'wrangler';
 import { workerConfigPaths } from '../local/wrangler-dev';
 
+const DIRECT_API_NAME = 'edgerec-api-direct';
+
 /** A running direct API. */
 export interface DirectApi {
   url: string;
+  /** Headers every request must carry (`MF-CF-Blob`: the `request.cf` workerd gives the worker). */
+  headers: Record<string, string>;
   close(): Promise<void>;
 }
 
@@ -49,7 +52,7 @@ export async function startDirectApi(bundle: string, stateDir: string): Promise<
   const { workerOptions } = unstable_getMiniflareWorkerOptions(workerConfigPaths(stateDir).api);
   const mf = new Miniflare({
     ...(workerOptions as WorkerOptions),
-    name: 'edgerec-api-direct',
+    name: DIRECT_API_NAME,
     modules: true,
     scriptPath: bundle,
     modulesRoot: dirname(bundle),
@@ -66,9 +69,16 @@ export async function startDirectApi(bundle: string, stateDir: string): Promise<
     // every subrequest passes through; Cloudflare does that outside the isolate, and the API sets
     // no such header, so that hop (0.4 ms per Redis round trip here) is left out.
     stripCfConnectingIp: false,
+    // Requests reach the worker on a socket of its own, not through Miniflare's entry worker (a
+    // JavaScript router in front of every request locally, 0.6 ms of CPU each here). workerd
+    // then takes `request.cf` from the `MF-CF-Blob` header, as Cloudflare's edge supplies it
+    // natively: the client sends the object the entry worker would have added.
+    unsafeDirectSockets: [{ host: '127.0.0.1', port: 0 }],
     host: '127.0.0.1',
     port: 0,
   });
-  const url = (await mf.ready).origin;
-  return { url, close: () => mf.dispose() };
+  await mf.ready;
+  const url = (await mf.unsafeGetDirectURL(DIRECT_API_NAME)).origin;
+  const headers = { 'MF-CF-Blob': JSON.stringify(await mf.getCf()) };
+  return { url, headers, close: () => mf.dispose() };
 }

@@ -61,7 +61,7 @@ export interface LatencyOptions {
    * The same API served by plain workerd without `wrangler dev` (bench/direct-api.ts): every
    * target is also run against it, named `workerd/<target>`.
    */
-  directUrl?: string;
+  direct?: { url: string; headers: Record<string, string> };
 }
 
 export interface LatencyResult {
@@ -144,18 +144,20 @@ export async function measureLatency(
     },
   ];
   const runs: LoadRun[] = [];
-  const runtimes = [{ prefix: '', url: api.baseUrl }];
-  if (options.directUrl !== undefined)
-    runtimes.push({ prefix: 'workerd/', url: options.directUrl });
+  const runtimes = [{ prefix: '', url: api.baseUrl, headers: {} as Record<string, string> }];
+  if (options.direct !== undefined) runtimes.push({ prefix: 'workerd/', ...options.direct });
   await time('latency: load runs', async () => {
     // One request per target and runtime first: a fresh isolate loads the model and the scripts
     // on its first requests, which would otherwise land in the first (shortest) run.
-    for (const { url } of runtimes) for (const target of targets) await warm(url, target, keys);
+    for (const { url, headers } of runtimes) {
+      await expectEdgeLocation(url, keys, headers);
+      for (const target of targets) await warm(url, target, keys, headers);
+    }
     for (const connections of options.concurrencies) {
       for (const target of targets) {
-        for (const { prefix, url } of runtimes) {
+        for (const { prefix, url, headers } of runtimes) {
           const named = { ...target, name: prefix + target.name };
-          const auth = headersFor(target, keys);
+          const auth = { ...headersFor(target, keys), ...headers };
           if (options.warmupSec > 0) await load(url, named, auth, connections, options.warmupSec);
           runs.push(await load(url, named, auth, connections, options.durationSec));
         }
@@ -172,9 +174,32 @@ function headersFor(target: Target, keys: BenchKeys): Record<string, string> {
   return { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
 }
 
+/**
+ * Checks that the runtime gives the worker its `request.cf` (trending by edge location answers
+ * for a colo): answers would otherwise skip the per-location reads a deployed Worker makes.
+ */
+async function expectEdgeLocation(
+  baseUrl: string,
+  keys: BenchKeys,
+  extra: Record<string, string>,
+): Promise<void> {
+  const res = await fetch(`${baseUrl}/v1/trending?k=1&scope=colo`, {
+    headers: { authorization: `Bearer ${keys.read}`, ...extra },
+  });
+  const scope = ((await res.json()) as { scope?: string }).scope;
+  if (!scope?.startsWith('colo:')) {
+    throw new Error(`${baseUrl} gives the worker no request.cf (trending scope ${scope})`);
+  }
+}
+
 /** Sends one request of `target` (not measured). */
-async function warm(baseUrl: string, target: Target, keys: BenchKeys): Promise<void> {
-  const headers = headersFor(target, keys);
+async function warm(
+  baseUrl: string,
+  target: Target,
+  keys: BenchKeys,
+  extra: Record<string, string>,
+): Promise<void> {
+  const headers = { ...headersFor(target, keys), ...extra };
   const base = target.request(headers);
   const r = base.setupRequest ? base.setupRequest(base, {}) : base;
   const res = await fetch(baseUrl + (r.path ?? '/'), {

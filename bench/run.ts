@@ -215,7 +215,7 @@ async function main(): Promise<number> {
                         itemIds: [...new Set(data.quality.train.map((r) => r.itemId))],
                         annUsers: options.quick ? 50 : 300,
                         time,
-                        directUrl: direct.url,
+                        direct: { url: direct.url, headers: direct.headers },
                       });
                     } finally {
                       await direct.close();
