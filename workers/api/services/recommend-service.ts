@@ -133,10 +133,8 @@ export async function recommendFor(
     ofVersion(held) ?? ofVersion(kvOutcome?.ok ? kvOutcome.value : null) ?? ofVersion(state?.topN);
   if (topN && topN !== held) deps.topNs.set(topN);
   // No list in KV nor in Redis (which has every user's) for the version both were asked about.
-  if (!topN && !known && version !== null && version === guess) {
-    if (kvOutcome?.ok && kvOutcome.value === null && state?.topN === null) {
-      deps.topNs.setAbsent(version, req.userId);
-    }
+  if (guess !== null && version === guess && kvOutcome?.ok && kvOutcome.value === null) {
+    if (state?.topN === null) deps.topNs.setAbsent(guess, req.userId);
   }
   const online: OnlineUserVector | null =
     realtime && state?.onlineVector?.version === version ? state.onlineVector : null;
