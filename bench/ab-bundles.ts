@@ -17,9 +17,10 @@ import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT } from './child-process';
-import { generateRatings, loadMl100kSplit, ml100kMissing } from './datasets';
+import { loadMl100kSplit, ml100kMissing, standInRatings } from './datasets';
 import { buildApiBundle, startDirectApi, type DirectApi } from './direct-api';
 import { importItems, importRatings } from './importer';
+import { splitKnownUsers } from './latency';
 import { allocatePorts, stackLauncher } from './stack';
 import { summariseSample } from './stats';
 
@@ -71,9 +72,7 @@ async function main(): Promise<void> {
   const stack = await launch({ stateDir: join(scratch, 'state'), realtime: 'on' });
   const apis: DirectApi[] = [];
   try {
-    const data = ml100kMissing()
-      ? generateRatings({ users: 943, items: 1682, categories: 18, ratingsPerUser: 80, seed: 42 })
-      : loadMl100kSplit();
+    const data = ml100kMissing() ? standInRatings() : loadMl100kSplit();
     const trained = new Set(data.train.map((r) => r.itemId));
     await importItems(
       stack.api,
@@ -85,9 +84,8 @@ async function main(): Promise<void> {
     const revs = [revA!, revB!];
     for (const rev of revs)
       apis.push(await startDirectApi(await bundleOf(rev, scratch), stack.stateDir));
-    // The latency benchmark's cache-hit users: the known users but the first third.
-    const known = [...new Set(data.train.map((r) => r.userId))];
-    const users = known.slice(Math.floor(known.length / 3));
+    // The latency benchmark's cache-hit users (bench/run.ts knows users by the test split).
+    const { cacheUsers: users } = splitKnownUsers([...new Set(data.test.map((r) => r.userId))]);
     const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
     const get = (api: DirectApi, userId: string) =>
       new Promise<{ ms: number; timing: string; status: number }>((resolve, reject) => {

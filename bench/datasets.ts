@@ -79,6 +79,11 @@ export interface GeneratedShape {
   seed: number;
 }
 
+/** The generated stand-in for MovieLens-100K (same shape by default), when ../shared lacks it. */
+export function standInRatings(users = 943, items = 1682): RatingsDataset {
+  return generateRatings({ users, items, categories: 18, ratingsPerUser: 80, seed: 42 });
+}
+
 /**
  * A seeded synthetic rating set with learnable structure: each user prefers two categories, item
  * popularity follows a Zipf law, and ratings are higher inside the preferred categories. One

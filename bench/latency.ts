@@ -82,10 +82,7 @@ export async function measureLatency(
   keys: BenchKeys,
   options: LatencyOptions,
 ): Promise<LatencyResult> {
-  // A third of the known users is kept out of the cache-hit target, in case the ANN target needs
-  // users the batch knows (their fresh events would turn their answers into ANN ones).
-  const reserved = options.knownUsers.slice(0, Math.floor(options.knownUsers.length / 3));
-  const cacheUsers = options.knownUsers.slice(reserved.length);
+  const { reserved, cacheUsers } = splitKnownUsers(options.knownUsers);
   const time = options.time ?? untimed;
   const annSetup = await time('latency: ANN users', () => prepareAnnUsers(api, options, reserved));
   const k = options.k;
@@ -166,6 +163,18 @@ export async function measureLatency(
   });
   const { userIds: _ids, ...setup } = annSetup;
   return { runs, annSetup: setup };
+}
+
+/**
+ * The known users of the cache-hit target, and the third kept out of it in case the ANN target
+ * needs users the batch knows (their fresh events would turn their answers into ANN ones).
+ */
+export function splitKnownUsers(knownUsers: readonly string[]): {
+  reserved: string[];
+  cacheUsers: string[];
+} {
+  const reserved = knownUsers.slice(0, Math.floor(knownUsers.length / 3));
+  return { reserved, cacheUsers: knownUsers.slice(reserved.length) };
 }
 
 /** Request headers of a target: the write key for the event targets, else the read key. */

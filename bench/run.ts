@@ -12,10 +12,10 @@ import { buildApiBundle, startDirectApi } from './direct-api';
 import { componentSpecs, runComponent, type ComponentResult } from './components';
 import { toFigureTree, type BenchResults, type RunResult, type SectionError } from './results';
 import {
-  generateRatings,
   loadMl100kAll,
   loadMl100kSplit,
   ml100kMissing,
+  standInRatings,
   type RatingsDataset,
 } from './datasets';
 import { collectEnvironment } from './environment';
@@ -44,14 +44,7 @@ function loadData(options: BenchOptions): {
 } {
   const missing = ml100kMissing();
   if (missing) {
-    const users = options.quick ? options.quickUsers : 943;
-    const quality = generateRatings({
-      users,
-      items: options.quick ? 400 : 1682,
-      categories: 18,
-      ratingsPerUser: 80,
-      seed: 42,
-    });
+    const quality = options.quick ? standInRatings(options.quickUsers, 400) : standInRatings();
     return {
       quality,
       replay: [...quality.train, ...quality.test],
