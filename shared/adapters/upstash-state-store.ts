@@ -112,8 +112,20 @@ export class UpstashStateStore implements StateStore, EdgeResultReader {
       this.servingScript.exec([], [JSON.stringify(args)]),
     );
     // Positions: see SERVING_STATE_SCRIPT.
-    const [version, topn, recent, session, consumed, uvec, nbrs, ...rest] = asArray(reply);
-    const [trending, byCategory, byColo, fresh, hidden] = rest;
+    const [
+      version,
+      topn,
+      recent,
+      session,
+      consumed,
+      uvec,
+      nbrs,
+      trending,
+      byCategory,
+      byColo,
+      fresh,
+      hidden,
+    ] = asArray(reply);
     const neighbours = new Map<string, ScoredItem[]>();
     const heldNeighbours: string[] = [];
     const flat = asArray(nbrs);

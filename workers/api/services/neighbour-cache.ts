@@ -32,13 +32,8 @@ export class NeighbourCache {
 
   /** Keeps the list of `itemId` (at `row` of the version's items) in `version`. */
   set(version: string, itemId: string, row: number, list: ScoredItem[]): void {
-    this.lists.set(
-      version,
-      itemId,
-      { list, row },
-      BYTES_PER_LIST + list.length * BYTES_PER_NEIGHBOUR,
-    );
-    if (this.lists.get(version, itemId)) this.mark(row, true);
+    const bytes = BYTES_PER_LIST + list.length * BYTES_PER_NEIGHBOUR;
+    if (this.lists.set(version, itemId, { list, row }, bytes)) this.mark(row, true);
   }
 
   /**

@@ -29,15 +29,18 @@ export class VersionedLru<V> {
     return entry;
   }
 
-  /** Keeps `value` (an estimated `bytes` of heap) under `key` in `version`. */
-  set(version: string, key: string, value: V, bytes: number): void {
+  /**
+   * Keeps `value` (an estimated `bytes` of heap) under `key` in `version`; false when it alone is
+   * over the bound and is not kept.
+   */
+  set(version: string, key: string, value: V, bytes: number): boolean {
     if (version !== this.version) {
       for (const [k, entry] of this.entries) this.onDrop(k, entry.value);
       this.entries.clear();
       this.bytes = 0;
       this.version = version;
     }
-    if (bytes > this.maxBytes) return;
+    if (bytes > this.maxBytes) return false;
     const old = this.entries.get(key);
     if (old) {
       this.entries.delete(key);
@@ -52,6 +55,7 @@ export class VersionedLru<V> {
       this.bytes -= entry.bytes;
       this.onDrop(k, entry.value);
     }
+    return true;
   }
 
   /** Whether any value of `version` is held. */
