@@ -1,35 +1,48 @@
 /**
- * `npx tsx bench/ab-bundles.ts <rev-a> <rev-b> [requests]`: the API worker of two git revisions
- * side by side, on one stack and one machine state, so that a change is judged by a ratio in one
- * run rather than by two runs minutes apart on a noisy shared machine.
+ * `npx tsx bench/ab-bundles.ts <rev-a> <rev-b> [requests] [--target cache-hit|ann|cold-user]`:
+ * the API worker of two git revisions side by side, on one stack and one machine state, so that a
+ * change is judged by a ratio in one run rather than by two runs minutes apart on a noisy shared
+ * machine.
  *
  * Starts a benchmark stack (empty stores), posts the MovieLens-100K catalogue and training split
  * (or the generated stand-in when ../shared is absent) and runs the batch with the working tree's
  * code; builds each revision's deploy bundle from a temporary git worktree and serves both in
- * plain workerd (bench/direct-api.ts) beside the stack. Then it sends `requests` cache-hit
- * recommendations to each, alternating which goes first, over the users of the latency
- * benchmark's cache-hit target, and prints per revision the client time, the handler's
- * `Server-Timing` total and Redis stage, and the CPU each process used per request (/proc).
+ * plain workerd (bench/direct-api.ts) beside the stack. Then it sends `requests` recommendations
+ * to each, alternating which goes first, over the users of one of the latency benchmark's targets
+ * (`cache-hit`, the default: users the batch knows; `ann`: users the batch never saw, with five
+ * real-time ratings each; `cold-user`: a new id per request), and prints per revision the client
+ * time, the handler's `Server-Timing` stages, where the slowest 1% of requests spent their time,
+ * and the CPU each process used per request (/proc).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { BenchApi } from './api-client';
 import { REPO_ROOT } from './child-process';
 import { loadMl100kSplit, ml100kMissing, standInRatings } from './datasets';
 import { buildApiBundle, startDirectApi, type DirectApi } from './direct-api';
 import { importItems, importRatings } from './importer';
 import { splitKnownUsers } from './latency';
+import type { Rating } from './ratings';
+import { parseServerTiming } from './server-timing';
 import { allocatePorts, stackLauncher } from './stack';
 import { summariseSample } from './stats';
 
-const [revA, revB, requestsArg] = process.argv.slice(2);
-if (!revA || !revB) {
-  console.error('usage: npx tsx bench/ab-bundles.ts <rev-a> <rev-b> [requests, default 2000]');
+const TARGETS = ['cache-hit', 'ann', 'cold-user'] as const;
+const args = process.argv.slice(2);
+const targetAt = args.indexOf('--target');
+const target = targetAt < 0 ? 'cache-hit' : args.splice(targetAt, 2)[1];
+const [revA, revB, requestsArg] = args;
+const requests = Number(requestsArg ?? 2000);
+if (!revA || !revB || !TARGETS.includes(target as never) || !(requests > 0)) {
+  console.error(
+    'usage: npx tsx bench/ab-bundles.ts <rev-a> <rev-b> [requests, default 2000] ' +
+      `[--target ${TARGETS.join('|')}]`,
+  );
   process.exit(2);
 }
-const requests = Number(requestsArg ?? 2000);
 
 /** The deploy bundle of `rev`, built in a throwaway worktree sharing this checkout's node_modules. */
 async function bundleOf(rev: string, scratch: string): Promise<string> {
@@ -84,8 +97,7 @@ async function main(): Promise<void> {
     const revs = [revA!, revB!];
     for (const rev of revs)
       apis.push(await startDirectApi(await bundleOf(rev, scratch), stack.stateDir));
-    // The latency benchmark's cache-hit users (bench/run.ts knows users by the test split).
-    const { cacheUsers: users } = splitKnownUsers([...new Set(data.test.map((r) => r.userId))]);
+    const userOf = await usersFor(stack.api, data);
     const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
     const get = (api: DirectApi, userId: string) =>
       new Promise<{ ms: number; timing: string; status: number }>((resolve, reject) => {
@@ -109,26 +121,17 @@ async function main(): Promise<void> {
           .on('error', reject);
       });
 
-    const samples = revs.map(() => ({
-      client: [] as number[],
-      total: [] as number[],
-      redis: [] as number[],
-      failed: 0,
-    }));
+    const samples = revs.map(() => ({ answers: [] as Answer[], failed: 0 }));
     let next = 0;
     const round = async (keep: boolean) => {
-      const userId = users[next++ % users.length]!;
+      const userId = userOf(next++);
       const order = next % 2 ? [0, 1] : [1, 0];
       for (const i of order) {
         const r = await get(apis[i]!, userId);
         if (!keep) continue;
         const s = samples[i]!;
         if (r.status !== 200) s.failed += 1;
-        s.client.push(r.ms);
-        const total = /(?:^|,)\s*total;dur=([\d.]+)/.exec(r.timing);
-        if (total) s.total.push(Number(total[1]));
-        const redis = /(?:^|,)\s*redis;desc="[^"]*";dur=([\d.]+)/.exec(r.timing);
-        if (redis) s.redis.push(Number(redis[1]));
+        s.answers.push({ client: r.ms, stages: stagesOf(r.timing) });
       }
     };
     for (let i = 0; i < 200; i++) await round(false);
@@ -136,17 +139,11 @@ async function main(): Promise<void> {
     for (let i = 0; i < requests; i++) await round(true);
     const after = cpuTicks();
 
-    const fmt = (xs: number[]) => {
-      if (xs.length === 0) return 'not reported';
-      const s = summariseSample(xs);
-      return `mean ${s.mean.toFixed(2)} p50 ${s.p50.toFixed(1)} p99 ${s.p99.toFixed(1)}`;
-    };
+    console.log(`\ntarget ${target}`);
     revs.forEach((rev, i) => {
       const s = samples[i]!;
-      console.log(`\n${rev}: ${s.client.length} answers, ${s.failed} not 200`);
-      console.log(`  client ms   ${fmt(s.client)}`);
-      console.log(`  handler ms  ${fmt(s.total)}`);
-      console.log(`  redis ms    ${fmt(s.redis)}`);
+      console.log(`\n${rev}: ${s.answers.length} answers, ${s.failed} not 200`);
+      report(s.answers);
     });
     console.log(`\nCPU ms per request pair (both revisions), by process:`);
     const used = [...after]
@@ -167,6 +164,76 @@ async function main(): Promise<void> {
     await stack.stop();
     rmSync(scratch, { recursive: true, force: true });
   }
+}
+
+/** One measured answer: client milliseconds and the handler's `Server-Timing` stages. */
+interface Answer {
+  client: number;
+  stages: Map<string, number>;
+}
+
+/** `Server-Timing` durations by stage name (a name given twice is summed, e.g. two `memory`). */
+function stagesOf(header: string): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const m of parseServerTiming(header)) {
+    if (m.dur !== undefined) out.set(m.name, (out.get(m.name) ?? 0) + m.dur);
+  }
+  return out;
+}
+
+/**
+ * Client time and handler stages over all answers, then the same means over the slowest 1% by
+ * client time: whether the tail is spent in a stage, in the handler outside the stages, or
+ * outside the handler (network, queueing for a core, the client).
+ */
+function report(answers: readonly Answer[]): void {
+  const fmt = (xs: number[]) => {
+    if (xs.length === 0) return 'not reported';
+    const s = summariseSample(xs);
+    return `mean ${s.mean.toFixed(2)} p50 ${s.p50.toFixed(2)} p99 ${s.p99.toFixed(2)} max ${s.max.toFixed(1)}`;
+  };
+  const names = [...new Set(answers.flatMap((a) => [...a.stages.keys()]))];
+  console.log(`  client ms    ${fmt(answers.map((a) => a.client))}`);
+  for (const name of names) {
+    const xs = answers.flatMap((a) => (a.stages.has(name) ? [a.stages.get(name)!] : []));
+    console.log(`  ${name.padEnd(12)} ${fmt(xs)}  (${xs.length} answers)`);
+  }
+  const slow = [...answers]
+    .sort((a, b) => b.client - a.client)
+    .slice(0, Math.ceil(answers.length / 100));
+  const mean = (xs: number[]) => xs.reduce((t, x) => t + x, 0) / Math.max(1, xs.length);
+  const parts = [`client ${mean(slow.map((a) => a.client)).toFixed(2)}`];
+  for (const name of names)
+    parts.push(`${name} ${mean(slow.map((a) => a.stages.get(name) ?? 0)).toFixed(2)}`);
+  console.log(`  slowest ${slow.length}, mean ms: ${parts.join(', ')}`);
+}
+
+/**
+ * The user of the `n`-th request: the latency benchmark's cache-hit users (it knows users by the
+ * test split), new users with five real-time ratings each (ANN), or a new id each time.
+ */
+async function usersFor(
+  api: BenchApi,
+  data: { train: readonly Rating[]; test: readonly Rating[] },
+): Promise<(n: number) => string> {
+  if (target === 'cold-user') return (n) => `cold-ab-${n}`;
+  if (target === 'cache-hit') {
+    const { cacheUsers } = splitKnownUsers([...new Set(data.test.map((r) => r.userId))]);
+    return (n) => cacheUsers[n % cacheUsers.length]!;
+  }
+  const items = [...new Set(data.train.map((r) => r.itemId))];
+  const users = Array.from({ length: 200 }, (_, u) => `ann-ab-${u}`);
+  const events = users.flatMap((userId, u) =>
+    Array.from({ length: 5 }, (_, e) => ({
+      id: `ann-ab-${u}-${e}`,
+      userId,
+      itemId: items[(u * 31 + e * 17) % items.length]!,
+      type: 'rating' as const,
+      value: 5,
+    })),
+  );
+  for (let i = 0; i < events.length; i += 500) await api.postEvents(events.slice(i, i + 500));
+  return (n) => users[n % users.length]!;
 }
 
 main().catch((error: unknown) => {

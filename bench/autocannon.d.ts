@@ -50,6 +50,19 @@ declare module 'autocannon' {
     '4xx': number;
     '5xx': number;
   }
-  function autocannon(options: AutocannonOptions): Promise<AutocannonResult>;
+  /** A running load test: resolves with the result, and reports every response as it comes. */
+  export interface AutocannonInstance extends Promise<AutocannonResult> {
+    /** `responseTime` in milliseconds, from `process.hrtime` (sub-millisecond). */
+    on(
+      event: 'response',
+      listener: (
+        client: unknown,
+        statusCode: number,
+        resBytes: number,
+        responseTime: number,
+      ) => void,
+    ): this;
+  }
+  function autocannon(options: AutocannonOptions): AutocannonInstance;
   export default autocannon;
 }
