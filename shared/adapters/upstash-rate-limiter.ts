@@ -5,6 +5,7 @@ import { hexDigest } from '../digest';
 import { StoreError } from '../errors';
 import { redisKeys } from '../keys';
 import type { RateLimitDecision, RateLimiter } from '../ports/rate-limiter';
+import type { ScriptCall, SharedRoundTrip } from '../ports/shared-round-trip';
 
 export interface UpstashRateLimiterOptions {
   url: string;
@@ -18,6 +19,8 @@ export class UpstashRateLimiter implements RateLimiter {
   private readonly ratelimit: Ratelimit;
   /** Identifiers refused until (ms since epoch); this isolate's memory of recent refusals. */
   private readonly refused = new Map<string, number>();
+  /** The round trip a check may ride on: set only while `Ratelimit.limit` runs synchronously. */
+  private readonly boarding: Boarding = { trip: undefined };
 
   constructor(options: UpstashRateLimiterOptions) {
     const timeoutMs = options.timeoutMs ?? 500;
@@ -31,16 +34,24 @@ export class UpstashRateLimiter implements RateLimiter {
       signal: () => AbortSignal.timeout(timeoutMs),
     });
     this.ratelimit = new Ratelimit({
-      redis: withPlainScriptShebang(redis),
+      redis: withPlainScriptShebang(redis, this.boarding, timeoutMs),
       limiter: Ratelimit.slidingWindow(options.perMinute, '1 m'),
       prefix: redisKeys.rateLimitPrefix,
       analytics: false,
     });
   }
 
-  async limit(identifier: string): Promise<RateLimitDecision> {
+  async limit(identifier: string, trip?: SharedRoundTrip): Promise<RateLimitDecision> {
     try {
-      const r = await this.ratelimit.limit(identifier);
+      // @upstash/ratelimit issues its script call before its first await: the call boards `trip`.
+      this.boarding.trip = trip;
+      let pending;
+      try {
+        pending = this.ratelimit.limit(identifier);
+      } finally {
+        this.boarding.trip = undefined;
+      }
+      const r = await pending;
       if (!r.success) this.refused.set(identifier, r.reset);
       return { allowed: r.success, limit: r.limit, remaining: r.remaining, resetAt: r.reset };
     } catch (error) {
@@ -64,8 +75,9 @@ export class UpstashRateLimiter implements RateLimiter {
  * but Redis ≤ 7.x refuses ("Unexpected flag in script shebang"). Once a server has refused it, this
  * wrapper sends the scripts without shebang flags (the flag is only a concurrency hint) and maps
  * the library's EVALSHA hashes onto the rewritten scripts, so a check stays one round trip.
+ * An EVALSHA made while `boarding.trip` is set rides on that request's shared round trip.
  */
-function withPlainScriptShebang(redis: Redis): Redis {
+function withPlainScriptShebang(redis: Redis, boarding: Boarding, timeoutMs: number): Redis {
   let plain = false;
   const hashes = new Map<string, string>();
   const shim = {
@@ -82,8 +94,14 @@ function withPlainScriptShebang(redis: Redis): Redis {
       hashes.set(await hexDigest('SHA-1', script), await hexDigest('SHA-1', rewritten));
       return await redis.eval(rewritten, keys, args);
     },
-    evalsha: (hash: string, keys: string[], args: unknown[]) =>
-      redis.evalsha(hashes.get(hash) ?? hash, keys, args),
+    evalsha: (hash: string, keys: string[], args: unknown[]) => {
+      const sha1 = hashes.get(hash) ?? hash;
+      const alone = (call: ScriptCall) => redis.evalsha(call.sha1, call.keys, call.args);
+      const trip = boarding.trip;
+      if (trip === undefined) return alone({ sha1, keys, args });
+      // A ride has no abort signal of its own: the limiter's timeout still bounds the wait.
+      return withTimeout(trip.ride({ sha1, keys, args }, alone), timeoutMs);
+    },
   };
   return new Proxy(redis, {
     get: (target, property, receiver) =>
@@ -91,4 +109,17 @@ function withPlainScriptShebang(redis: Redis): Redis {
         ? shim[property]
         : Reflect.get(target, property, receiver),
   });
+}
+
+interface Boarding {
+  trip: SharedRoundTrip | undefined;
+}
+
+/** `promise`, or a rejection once `ms` have passed. */
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no reply within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

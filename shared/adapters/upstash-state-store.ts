@@ -7,6 +7,7 @@ import { Redis } from '@upstash/redis/cloudflare';
 import type { ModelManifest, OnlineUserVector, ScoredItem, TopNRecord } from '../domain/artefacts';
 import type { RecentItem } from '../domain/events';
 import type { Item } from '../domain/items';
+import { hexDigest } from '../digest';
 import { StoreError } from '../errors';
 import { LIMITS, redisKeys } from '../keys';
 import { TRENDING_EPOCH_MS } from '../pipeline/trending-decay';
@@ -20,6 +21,7 @@ import type {
   StateStore,
 } from '../ports/state-store';
 import { factorsFromBase64 } from './item-factors-codec';
+import type { Rider } from '../ports/shared-round-trip';
 import type { EdgeResultReader } from './kv-result-reader';
 import { INGEST_EVENTS_SCRIPT } from './lua/ingest-events-script';
 import { SERVING_STATE_SCRIPT } from './lua/serving-state-script';
@@ -59,6 +61,9 @@ const TEMPLATES = {
   dedupe: redisKeys.dedupe(ID),
   eventLog: redisKeys.eventLog,
 };
+
+/** What `EVALSHA` names the serving-state script by (computed on first use). */
+let servingScriptSha1: string | undefined;
 
 /** Most users per ingest call whose fold-in inputs are read back (bounds the script's work). */
 const MAX_FOLD_IN_USERS = 200;
@@ -109,7 +114,7 @@ export class UpstashStateStore implements StateStore, EdgeResultReader {
       heldNeighbours: q.heldNeighbours,
     };
     const reply = await this.call('serving state', () =>
-      this.servingScript.exec([], [JSON.stringify(args)]),
+      this.servingState(JSON.stringify(args), q.trip?.take() ?? []),
     );
     // Positions: see SERVING_STATE_SCRIPT.
     const [
@@ -329,6 +334,35 @@ export class UpstashStateStore implements StateStore, EdgeResultReader {
   }
 
   /** Runs one Redis call, translating every failure into a `StoreError`. */
+  /**
+   * The serving-state script, with the request's riders (the rate limit check) in the same round
+   * trip as a pipeline when there are any. Each rider gets its own reply or error; a script that
+   * Redis no longer has (NOSCRIPT after a flush or restart) is sent again in full, alone.
+   */
+  private async servingState(json: string, riders: Rider[]): Promise<unknown> {
+    if (riders.length === 0) return this.servingScript.exec([], [json]);
+    let replies: { result?: unknown; error?: string }[];
+    try {
+      const pipeline = this.redis.pipeline();
+      for (const { call } of riders) pipeline.evalsha(call.sha1, call.keys, call.args);
+      servingScriptSha1 ??= await hexDigest('SHA-1', SERVING_STATE_SCRIPT);
+      pipeline.evalsha(servingScriptSha1, [], [json]);
+      replies = await pipeline.exec({ keepErrors: true });
+    } catch (error) {
+      for (const rider of riders) rider.reject(error);
+      throw error;
+    }
+    riders.forEach((rider, i) => {
+      const { result, error } = replies[i] ?? { result: null, error: 'no reply' };
+      if (error) rider.reject(new Error(error));
+      else rider.resolve(result);
+    });
+    const own = replies[riders.length];
+    if (!own?.error) return own?.result;
+    if (own.error.includes('NOSCRIPT')) return this.servingScript.eval([], [json]);
+    throw new Error(own.error);
+  }
+
   private async call<T>(what: string, run: () => Promise<T>): Promise<T> {
     try {
       return await run();

@@ -5,6 +5,7 @@
 import type { OnlineUserVector, ScoredItem, TopNRecord } from '../domain/artefacts';
 import type { RecentItem, StoredEvent } from '../domain/events';
 import type { Item } from '../domain/items';
+import type { SharedRoundTrip } from './shared-round-trip';
 
 /** What one recommendation request asks of Redis. */
 export interface ServingStateQuery {
@@ -31,6 +32,8 @@ export interface ServingStateQuery {
    * seeds come back in `heldNeighbours` instead of `neighbours`.
    */
   heldNeighbours?: { version: string; rows: string };
+  /** Other calls of the same request that travel in this round trip (the rate limit check). */
+  trip?: SharedRoundTrip;
 }
 
 /** Trending lists; scores are log2 time-shifted weights (see shared/pipeline/trending-decay.ts). */

@@ -6,6 +6,7 @@ import type { RateLimiter } from '../../shared/ports/rate-limiter';
 import type { StateStore } from '../../shared/ports/state-store';
 import type { VectorIndex } from '../../shared/ports/vector-index';
 import type { ApiConfig } from './config';
+import type { SharedRoundTrip } from '../../shared/ports/shared-round-trip';
 import type { ModelCache } from './services/model-cache';
 import type { NeighbourCache } from './services/neighbour-cache';
 import type { TopNCache } from './services/top-n-cache';
@@ -46,5 +47,7 @@ export interface AppEnv {
   Variables: {
     deps: Deps;
     apiKey: ApiKey;
+    /** Set by the rate limit of reads: its check waits here for the request's Redis round trip. */
+    redisTrip?: SharedRoundTrip;
   };
 }

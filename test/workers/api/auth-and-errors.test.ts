@@ -213,10 +213,10 @@ function observedDeps(env: ApiBindings): { deps: Deps; log: string[] } {
   const log: string[] = [];
   const limiter = real.rateLimiter!;
   const rateLimiter: RateLimiter = {
-    limit: async (identifier) => {
+    limit: async (identifier, trip) => {
       log.push('limit:start');
       try {
-        return await limiter.limit(identifier);
+        return await limiter.limit(identifier, trip);
       } finally {
         log.push('limit:end');
       }

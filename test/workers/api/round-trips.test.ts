@@ -33,8 +33,11 @@ interface Counts {
   vector: number;
 }
 
-/** An app whose KV binding and outbound fetches are counted (rate limiting off: it is its own call). */
-function countingApp() {
+/**
+ * An app whose KV binding and outbound fetches are counted. Rate limiting is off unless `extra`
+ * bindings turn it on (see `limitedKey`).
+ */
+function countingApp(extra: Record<string, string> = {}) {
   const counts: Counts = { kv: 0, redis: 0, vector: 0 };
   const kv = testEnv.RESULTS;
   const countingKv = {
@@ -50,18 +53,31 @@ function countingApp() {
     return realFetch(input, init);
   }) as typeof fetch;
   const app = createApp();
-  const bindings = { ...testEnv, RESULTS: countingKv, EDGEREC_RATE_LIMIT_PER_MINUTE: '0' };
+  const bindings = {
+    ...testEnv,
+    RESULTS: countingKv,
+    EDGEREC_RATE_LIMIT_PER_MINUTE: '0',
+    ...extra,
+  };
+  const send = (path: string) =>
+    app.request(path, { headers: { Authorization: 'Bearer test-read-key' } }, bindings);
   const get = async (userId: string, query = '') => {
-    const res = await app.request(
-      `/v1/users/${userId}/recommendations?k=10${query}`,
-      { headers: { Authorization: 'Bearer test-read-key' } },
-      bindings,
-    );
+    const res = await send(`/v1/users/${userId}/recommendations?k=10${query}`);
     expect(res.status).toBe(200);
     return res;
   };
   const reset = () => Object.assign(counts, { kv: 0, redis: 0, vector: 0 });
-  return { counts, get, reset };
+  return { counts, get, send, reset };
+}
+
+/** Bindings that give the read key an id of its own (no other test counts against it) and a limit. */
+function limitedKey(perMinute: number): Record<string, string> {
+  const keys = JSON.parse(testEnv.EDGEREC_API_KEYS) as { id: string }[];
+  const own = { ...keys.find((k) => k.id === 'test-read'), id: `trip-${crypto.randomUUID()}` };
+  return {
+    EDGEREC_RATE_LIMIT_PER_MINUTE: String(perMinute),
+    EDGEREC_API_KEYS: JSON.stringify([own]),
+  };
 }
 
 describe('round trips per recommendation', () => {
@@ -201,5 +217,49 @@ describe('neighbour lists held in the isolate', () => {
     const b = (await res.json()) as Body;
     expect(b.items.map((i) => i.itemId)).toEqual(a.items.map((i) => i.itemId));
     expect(b.items.some((i) => i.sources.includes('session'))).toBe(true);
+  });
+});
+
+describe('the rate limit check of a read', () => {
+  const remaining = (res: Response) => res.headers.get('X-RateLimit-Remaining');
+
+  it("rides on the recommendation's Redis round trip: one in all, and it still counts", async () => {
+    const { counts, get, send, reset } = countingApp(limitedKey(3));
+    // The first request loads the limiter's script into Redis (NOSCRIPT, then EVAL).
+    expect(remaining(await get('warm-limit'))).toBe('2');
+    reset();
+    const res = await get('kv-trips');
+    expect({ redis: counts.redis, vector: counts.vector }).toEqual({ redis: 1, vector: 0 });
+    expect(remaining(res)).toBe('1');
+    expect(res.headers.get('X-RateLimit-Status')).toBeNull(); // decided, not failed open
+    expect(remaining(await get('kv-trips'))).toBe('0');
+    const refused = await send('/v1/users/kv-trips/recommendations?k=10');
+    expect(refused.status).toBe(429);
+  });
+
+  it('after Redis lost its scripts: both calls are sent again in full, the check still counts', async () => {
+    const { counts, get, reset } = countingApp(limitedKey(5));
+    expect(remaining(await get('warm-limit-2'))).toBe('4');
+    await testStateStore().redis.scriptFlush();
+    reset();
+    const res = await get('kv-trips');
+    expect(remaining(res)).toBe('3');
+    expect(res.headers.get('X-RateLimit-Status')).toBeNull();
+    const body = (await res.json()) as { items: { sources: string[] }[]; degraded: string[] };
+    expect(body.degraded).toEqual([]);
+    expect(body.items.some((i) => i.sources.includes('topn'))).toBe(true);
+    // The shared trip (both NOSCRIPT), then each script's EVAL.
+    expect(counts.redis).toBe(3);
+    reset();
+    await get('kv-trips');
+    expect(counts.redis).toBe(1);
+  });
+
+  it('goes on its own when the read makes no serving-state round trip', async () => {
+    const { send } = countingApp(limitedKey(3));
+    const first = await send('/v1/trending?k=3');
+    expect(first.status).toBe(200);
+    expect(remaining(first)).toBe('2');
+    expect(remaining(await send('/v1/trending?k=3'))).toBe('1');
   });
 });

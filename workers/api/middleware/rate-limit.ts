@@ -6,11 +6,14 @@
  * is in flight and are answered only once it allows them: the check is a Redis round trip of its
  * own, and awaiting it first put that round trip in front of every recommendation. A read that
  * turns out to be over the limit gets its 429 all the same (its answer is dropped), and a key
- * known to be over the limit is refused at once, before any work.
+ * known to be over the limit is refused at once, before any work. A read's check also waits for
+ * the handler's own Redis round trip (`redisTrip`) and travels in it: a recommendation makes one
+ * Redis round trip in all.
  */
 import type { Context, MiddlewareHandler } from 'hono';
 import { RateLimitedError } from '../../../shared/errors';
 import type { RateLimitDecision } from '../../../shared/ports/rate-limiter';
+import { SharedRoundTrip } from '../../../shared/ports/shared-round-trip';
 import type { AppEnv } from '../app-env';
 
 export interface RateLimitOptions {
@@ -25,12 +28,15 @@ export function rateLimit(options: RateLimitOptions = {}): MiddlewareHandler<App
     const identifier = c.get('apiKey').id;
     const blockedUntil = limiter.blockedUntil(identifier);
     if (blockedUntil !== null) throw new RateLimitedError((blockedUntil - Date.now()) / 1000);
-    const decision = limiter.limit(identifier).catch(() => null);
     if (options.alongside) {
+      // The check rides on the handler's Redis round trip when it makes one in this task.
+      const trip = new SharedRoundTrip();
+      c.set('redisTrip', trip);
+      const decision = limiter.limit(identifier, trip).catch(() => null);
       await next();
       apply(c, await decision);
     } else {
-      apply(c, await decision);
+      apply(c, await limiter.limit(identifier).catch(() => null));
       await next();
     }
   };

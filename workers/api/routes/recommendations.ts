@@ -17,18 +17,22 @@ export const recommendationRoutes = new Hono<AppEnv>().get(
   async (c) => {
     const query = c.req.valid('query');
     const cf = c.req.raw.cf as { colo?: string } | undefined;
-    const { answer, timings, roundTrips } = await recommendFor(c.get('deps'), {
-      userId: c.req.valid('param').userId,
-      k: query.k,
-      ...(query.category === undefined ? {} : { category: query.category }),
-      exclude: query.exclude,
-      ...(query.sessionId === undefined ? {} : { sessionId: query.sessionId }),
-      diversity: query.diversity,
-      explain: query.explain,
-      device: deviceFromUserAgent(c.req.header('User-Agent')),
-      ...(typeof cf?.colo === 'string' ? { colo: cf.colo } : {}),
-      nowMs: Date.now(),
-    });
+    const { answer, timings, roundTrips } = await recommendFor(
+      c.get('deps'),
+      {
+        userId: c.req.valid('param').userId,
+        k: query.k,
+        ...(query.category === undefined ? {} : { category: query.category }),
+        exclude: query.exclude,
+        ...(query.sessionId === undefined ? {} : { sessionId: query.sessionId }),
+        diversity: query.diversity,
+        explain: query.explain,
+        device: deviceFromUserAgent(c.req.header('User-Agent')),
+        ...(typeof cf?.colo === 'string' ? { colo: cf.colo } : {}),
+        nowMs: Date.now(),
+      },
+      c.get('redisTrip'),
+    );
     c.header('Server-Timing', timings.header());
     c.header('X-Edgerec-Round-Trips', roundTripsHeader(roundTrips));
     c.header('Cache-Control', 'private, no-store');

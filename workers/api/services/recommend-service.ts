@@ -17,6 +17,7 @@ import {
 } from '../../../shared/pipeline/recommend';
 import type { ServingModel } from '../../../shared/pipeline/serving-model';
 import { RECENT_ITEMS_FOR_ITEM_ITEM } from '../../../shared/training/candidate-facts';
+import type { SharedRoundTrip } from '../../../shared/ports/shared-round-trip';
 import type { ServingState } from '../../../shared/ports/state-store';
 import type { Deps } from '../app-env';
 import { StageTimings } from './stage-timings';
@@ -53,9 +54,11 @@ export interface RecommendAnswer {
 /** How many ANN matches to ask for. */
 const ANN_TOP_K = 100;
 
+/** `trip`: other Redis calls of the request that may travel with its serving-state read. */
 export async function recommendFor(
   deps: Deps,
   req: RecommendRequest,
+  trip?: SharedRoundTrip,
 ): Promise<{ answer: RecommendAnswer; timings: StageTimings; roundTrips: RoundTrips }> {
   const { config, clock } = deps;
   const timings = new StageTimings(clock.now);
@@ -101,6 +104,7 @@ export async function recommendFor(
           ...(heldRows === null || guess === null
             ? {}
             : { heldNeighbours: { version: guess, rows: heldRows } }),
+          ...(trip === undefined ? {} : { trip }),
         }),
       stateBudget,
       clock,
