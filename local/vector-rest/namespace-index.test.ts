@@ -80,6 +80,41 @@ describe('NamespaceIndex', () => {
     expect(hits / (queries.length * 10)).toBeGreaterThanOrEqual(0.95);
   });
 
+  it('answers a small namespace exactly, for every similarity, with its changes seen at once', () => {
+    const data = randomVectors(600, DIM, 11);
+    const queries = randomVectors(10, DIM, 12);
+    for (const similarity of ['COSINE', 'EUCLIDEAN', 'DOT_PRODUCT'] as const) {
+      const ns = new NamespaceIndex(DIM, similarity);
+      ns.upsert(data.map((v, i) => input(`id-${i}`, v)));
+      for (const query of queries) {
+        const ids = ns.query(q(query), 10).map((h) => h.record.id);
+        expect(ids).toEqual(bruteForceTopK(data, query, 10, similarity).map((i) => `id-${i}`));
+      }
+      // The best record of the first query, moved away and then deleted: not found again.
+      const [best] = ns.query(q(queries[0]!), 1);
+      ns.update(best!.record.id, {
+        values: Float64Array.from(queries[0]!.map((x) => -x)),
+        metadataMode: 'OVERWRITE',
+      });
+      expect(ns.query(q(queries[0]!), 10).map((h) => h.record.id)).not.toContain(best!.record.id);
+      ns.delete([best!.record.id]);
+      expect(ns.query(q(queries[0]!), 600).map((h) => h.record.id)).not.toContain(best!.record.id);
+    }
+  });
+
+  it('breaks ties of an exact scan by position even when more records tie than it shortlists', () => {
+    const ns = new NamespaceIndex(DIM, 'COSINE');
+    const same = Array.from({ length: DIM }, (_, i) => (i === 0 ? 1 : 0));
+    const other = randomVectors(200, DIM, 5);
+    // 30 equal vectors after 200 others: the top 10 are the first 10 of them by position.
+    ns.upsert([
+      ...other.map((v, i) => input(`o-${i}`, v)),
+      ...Array.from({ length: 30 }, (_, i) => input(`same-${i}`, same)),
+    ]);
+    const ids = ns.query(q(same), 10).map((h) => h.record.id);
+    expect(ids).toEqual(Array.from({ length: 10 }, (_, i) => `same-${i}`));
+  });
+
   it('answers a selective filter exactly and a broad one with topK matching hits', () => {
     const { ns, data } = populated(3000);
     const [query] = randomVectors(1, DIM, 5) as [number[]];

@@ -3,7 +3,7 @@
  * data, insertion position) and an HNSW graph (usearch) over them. Queries take ANN candidates
  * and re-score them exactly; selective filters scan the matching records instead.
  */
-import { Index as HnswIndex, MetricKind, ScalarKind } from 'usearch';
+import { exactSearch, Index as HnswIndex, MetricKind, ScalarKind } from 'usearch';
 import type { FilterPredicate } from './filter';
 import { mergePatch } from './merge-patch';
 import { exactScorer, norm } from './similarity';
@@ -107,6 +107,8 @@ export class NamespaceIndex {
   private nextSlot = 0;
   private ann: HnswIndex | undefined;
   private removedSinceBuild = 0;
+  /** The live vectors in one row-major array for exact scans; dropped by every change. */
+  private flat: Flat | undefined;
 
   constructor(
     readonly dimension: number,
@@ -164,6 +166,7 @@ export class NamespaceIndex {
     }
     this.annAdd([...pending.values()]);
     this.maybeRebuild();
+    this.flat = undefined;
   }
 
   /** Applies `change` to an existing record; false when `id` is unknown. */
@@ -187,6 +190,7 @@ export class NamespaceIndex {
       this.bySlot.set(record.slot, record);
       this.annAdd([record]);
       this.maybeRebuild();
+      this.flat = undefined;
     }
     return true;
   }
@@ -204,6 +208,7 @@ export class NamespaceIndex {
     }
     this.compactOrder();
     this.maybeRebuild();
+    this.flat = undefined;
     return deleted;
   }
 
@@ -222,6 +227,7 @@ export class NamespaceIndex {
     this.nextSeq = 0;
     this.ann = undefined;
     this.removedSinceBuild = 0;
+    this.flat = undefined;
   }
 
   /**
@@ -257,7 +263,7 @@ export class NamespaceIndex {
     if (filter === undefined) {
       const wanted = Math.max(topK, this.candidateCount());
       if (wanted >= this.records.size || this.records.size <= this.options.exactScanMax) {
-        return exactTopK(this.records.values(), score, topK);
+        return this.exactScan(query, topK, score);
       }
       return exactTopK(this.annSearch(query, wanted), score, topK);
     }
@@ -337,6 +343,39 @@ export class NamespaceIndex {
     } catch {
       return false;
     }
+  }
+
+  /**
+   * Every live record, exactly: usearch's exact (SIMD, float64) scan of the contiguous copy picks
+   * twice `topK` candidates, which are scored here as every other path scores. A candidate list
+   * whose worst score comes within rounding of the `topK`-th (ties, duplicates) may leave out an
+   * equal record: then every record is scored here instead.
+   */
+  private exactScan(query: NormedVector, topK: number, score: (r: StoredRecord) => number): Hit[] {
+    const flat = (this.flat ??= flatten([...this.records.values()], this.dimension));
+    const count = Math.min(flat.rows.length, 2 * topK);
+    if (count === flat.rows.length) return exactTopK(flat.rows, score, topK);
+    const { keys } = exactSearch(
+      flat.matrix,
+      query.values,
+      this.dimension,
+      count,
+      METRIC[this.similarity],
+      1,
+    );
+    const best = new TopK<StoredRecord>(topK);
+    let worst = Infinity;
+    for (const key of keys) {
+      const record = flat.rows[Number(key)] as StoredRecord;
+      const exact = score(record);
+      worst = Math.min(worst, exact);
+      best.push(record, exact, record.seq);
+    }
+    const hits = best.sorted();
+    if ((hits[topK - 1]?.score ?? -Infinity) - worst <= 1e-9) {
+      return exactTopK(flat.rows, score, topK);
+    }
+    return hits.map((e) => ({ record: e.item, score: e.score }));
   }
 
   private candidateCount(): number {
@@ -427,6 +466,23 @@ function setPayload(
   else record.metadata = metadata;
   if (data === undefined) delete record.data;
   else record.data = data;
+}
+
+/** Records and their vectors as rows of one array (see `NamespaceIndex.exactScan`). */
+interface Flat {
+  rows: StoredRecord[];
+  matrix: Float64Array;
+  norms: Float64Array;
+}
+
+function flatten(rows: StoredRecord[], dimension: number): Flat {
+  const matrix = new Float64Array(rows.length * dimension);
+  const norms = new Float64Array(rows.length);
+  rows.forEach((record, r) => {
+    matrix.set(record.values, r * dimension);
+    norms[r] = record.norm;
+  });
+  return { rows, matrix, norms };
 }
 
 function exactTopK(
