@@ -227,9 +227,17 @@ async function inOrder(
   conn: Redis,
   argvs: ReadonlyArray<readonly string[]>,
 ): Promise<Array<[Error | null, unknown]>> {
-  const settled = await Promise.allSettled(
-    argvs.map(([name, ...args]) => conn.callBuffer(commandName(name!), ...args)),
-  );
+  // Corked: the commands leave in one write, not one system call each. (A connection not yet
+  // open has no stream; ioredis queues the commands until it is.)
+  const stream = conn.stream as Redis['stream'] | undefined;
+  stream?.cork();
+  let replies;
+  try {
+    replies = argvs.map(([name, ...args]) => conn.callBuffer(commandName(name!), ...args));
+  } finally {
+    stream?.uncork();
+  }
+  const settled = await Promise.allSettled(replies);
   return settled.map((s) =>
     s.status === 'fulfilled' ? [null, s.value] : [asError(s.reason), undefined],
   );

@@ -45,6 +45,22 @@ describe.skipIf(!process.env.REDIS_REST_BENCH)('redis REST throughput (REDIS_RES
       console.log(
         `latency over direct redis: ${Math.round(r - d)} µs (default options), ${Math.round(s - d)} µs (no auto-pipelining)`,
       );
+      // Explicit pipelines: two scripts (a recommendation's rate limit check and serving state)
+      // and 200 SETs of 600 bytes (a fold-in's user vectors after an ingest).
+      const script = "local t = {} for i = 1, 60 do t[i] = string.rep('x', 100) .. i end return t";
+      const two = () => {
+        const p = viaRestSingle.pipeline();
+        p.eval('return {1, 2}', [], []);
+        p.eval(script, [], ['x'.repeat(1500)]);
+        return p.exec().then((replies) => replies.length);
+      };
+      const many = () => {
+        const p = viaRestSingle.pipeline();
+        for (let i = 0; i < 200; i++) p.set(`bench:v${i}`, 'v'.repeat(600), { ex: 600 });
+        return p.exec().then((replies) => replies.length);
+      };
+      line('POST /pipeline, 2 scripts (7 KB reply)', await meanMicros(two, 2));
+      line('POST /pipeline, 200 SETs', await meanMicros(many, 200));
     } finally {
       await direct.quit();
     }
