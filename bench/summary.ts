@@ -141,7 +141,7 @@ function latencySection(r: BenchResults): string {
   return [
     '### Latency and throughput (autocannon, same machine)',
     '',
-    `Durations per run: ${String(r.options.durationSec)} s. Paths: cache-hit = users the batch knows; ${annText}; cold-user = ids never seen; events-1 / events-100 = \`POST /v1/events\` with 1 or 100 events per request; \`workerd/…\` = the same request against the API's deploy bundle in plain workerd through Miniflare, sharing the stack's stores (no \`wrangler dev\` proxy worker, inspector or log forwarding in front; bench/direct-api.ts). Round trips are the API's \`X-Edgerec-Round-Trips\` header (the rate limiter's Redis call is not counted there). Handler = the \`total\` of the answers' \`Server-Timing\` (the worker's own time; the rest of the client's time is workerd, \`wrangler dev\` and the loopback network).`,
+    `Durations per run: ${String(r.options.durationSec)} s. Paths: cache-hit = users the batch knows; ${annText}; cold-user = ids never seen; events-1 / events-100 = \`POST /v1/events\` with 1 or 100 events per request; \`workerd/…\` = the same request against the API's deploy bundle in plain workerd through Miniflare, sharing the stack's stores (no \`wrangler dev\` proxy worker, inspector or log forwarding in front; bench/direct-api.ts). Round trips are the API's \`X-Edgerec-Round-Trips\` header (a recommendation's rate limit check travels in its Redis round trip). Latencies are each response's hrtime (sub-millisecond). Handler = the \`total\` of the answers' \`Server-Timing\` (the worker's own time; the rest of the client's time is workerd, \`wrangler dev\` and the loopback network).`,
     '',
     table(
       [
