@@ -472,17 +472,12 @@ function setPayload(
 interface Flat {
   rows: StoredRecord[];
   matrix: Float64Array;
-  norms: Float64Array;
 }
 
 function flatten(rows: StoredRecord[], dimension: number): Flat {
   const matrix = new Float64Array(rows.length * dimension);
-  const norms = new Float64Array(rows.length);
-  rows.forEach((record, r) => {
-    matrix.set(record.values, r * dimension);
-    norms[r] = record.norm;
-  });
-  return { rows, matrix, norms };
+  rows.forEach((record, r) => matrix.set(record.values, r * dimension));
+  return { rows, matrix };
 }
 
 function exactTopK(

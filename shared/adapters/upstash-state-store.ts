@@ -20,8 +20,8 @@ import type {
   ServingStateQuery,
   StateStore,
 } from '../ports/state-store';
-import { factorsFromBase64 } from './item-factors-codec';
 import type { Rider } from '../ports/shared-round-trip';
+import { factorsFromBase64 } from './item-factors-codec';
 import type { EdgeResultReader } from './kv-result-reader';
 import { INGEST_EVENTS_SCRIPT } from './lua/ingest-events-script';
 import { SERVING_STATE_SCRIPT } from './lua/serving-state-script';
@@ -333,7 +333,6 @@ export class UpstashStateStore implements StateStore, EdgeResultReader {
     return await this.call('read', () => this.redis.get<string>(key));
   }
 
-  /** Runs one Redis call, translating every failure into a `StoreError`. */
   /**
    * The serving-state script, with the request's riders (the rate limit check) in the same round
    * trip as a pipeline when there are any. Each rider gets its own reply or error; a script that
@@ -363,6 +362,7 @@ export class UpstashStateStore implements StateStore, EdgeResultReader {
     throw new Error(own.error);
   }
 
+  /** Runs one Redis call, translating every failure into a `StoreError`. */
   private async call<T>(what: string, run: () => Promise<T>): Promise<T> {
     try {
       return await run();
