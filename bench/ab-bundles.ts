@@ -24,7 +24,7 @@ import { REPO_ROOT } from './child-process';
 import { loadMl100kSplit, ml100kMissing, standInRatings } from './datasets';
 import { buildApiBundle, startDirectApi, type DirectApi } from './direct-api';
 import { importItems, importRatings } from './importer';
-import { splitKnownUsers } from './latency';
+import { annUserEvents, splitKnownUsers } from './latency';
 import type { Rating } from './ratings';
 import { parseServerTiming } from './server-timing';
 import { allocatePorts, stackLauncher } from './stack';
@@ -223,15 +223,7 @@ async function usersFor(
   }
   const items = [...new Set(data.train.map((r) => r.itemId))];
   const users = Array.from({ length: 200 }, (_, u) => `ann-ab-${u}`);
-  const events = users.flatMap((userId, u) =>
-    Array.from({ length: 5 }, (_, e) => ({
-      id: `ann-ab-${u}-${e}`,
-      userId,
-      itemId: items[(u * 31 + e * 17) % items.length]!,
-      type: 'rating' as const,
-      value: 5,
-    })),
-  );
+  const events = annUserEvents('ab', users, 5, items);
   for (let i = 0; i < events.length; i += 500) await api.postEvents(events.slice(i, i + 500));
   return (n) => users[n % users.length]!;
 }

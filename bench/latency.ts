@@ -315,6 +315,27 @@ async function load(
   return run;
 }
 
+/**
+ * Five-star ratings that give each of `userIds` an on-line vector (`eventsPerUser` items each,
+ * spread over `itemIds`), with event ids unique to `tag`.
+ */
+export function annUserEvents(
+  tag: string,
+  userIds: readonly string[],
+  eventsPerUser: number,
+  itemIds: readonly string[],
+) {
+  return userIds.flatMap((userId, u) =>
+    Array.from({ length: eventsPerUser }, (_, e) => ({
+      id: `ann-${tag}-${userId}-${e}`,
+      userId,
+      itemId: itemIds[(u * 31 + e * 17) % itemIds.length] as string,
+      type: 'rating' as const,
+      value: 5,
+    })),
+  );
+}
+
 /** Which users the ANN target uses, and how well they hit the ANN path. */
 export interface AnnSetup {
   /** `new-users`: ids the batch never saw, with real-time events only; `known-users-online`: users
@@ -343,15 +364,7 @@ async function prepareAnnUsers(
 ): Promise<AnnSetup & { userIds: string[] }> {
   const tag = Date.now().toString(36);
   const post = async (userIds: readonly string[], eventsPerUser: number) => {
-    const events = userIds.flatMap((userId, u) =>
-      Array.from({ length: eventsPerUser }, (_, e) => ({
-        id: `ann-${tag}-${userId}-${e}`,
-        userId,
-        itemId: options.itemIds[(u * 31 + e * 17) % options.itemIds.length] as string,
-        type: 'rating',
-        value: 5,
-      })),
-    );
+    const events = annUserEvents(tag, userIds, eventsPerUser, options.itemIds);
     await mapConcurrent(chunk(events, 250), 2, (batch) => api.postEvents(batch));
   };
   const check = async (userIds: readonly string[]) => {
