@@ -12,13 +12,21 @@
  * (`cache-hit`, the default: users the batch knows; `ann`: users the batch never saw, with five
  * real-time ratings each; `cold-user`: a new id per request), and prints per revision the client
  * time, the handler's `Server-Timing` stages, where the slowest 1% of requests spent their time,
- * and the CPU each process used per request (/proc).
+ * and the CPU each process used per request (/proc). With `--record-redis <file>`, the stack's
+ * Redis REST server appends every request it answers to `file`, for `bench/redis-rest-gc.ts`.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
+import {
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { BenchApi } from './api-client';
 import { REPO_ROOT } from './child-process';
 import { loadMl100kSplit, ml100kMissing, standInRatings } from './datasets';
@@ -34,12 +42,14 @@ const TARGETS = ['cache-hit', 'ann', 'cold-user'] as const;
 const args = process.argv.slice(2);
 const targetAt = args.indexOf('--target');
 const target = targetAt < 0 ? 'cache-hit' : args.splice(targetAt, 2)[1];
+const recordAt = args.indexOf('--record-redis');
+const recordTo = recordAt < 0 ? undefined : args.splice(recordAt, 2)[1];
 const [revA, revB, requestsArg] = args;
 const requests = Number(requestsArg ?? 2000);
 if (!revA || !revB || !TARGETS.includes(target as never) || !(requests > 0)) {
   console.error(
     'usage: npx tsx bench/ab-bundles.ts <rev-a> <rev-b> [requests, default 2000] ' +
-      `[--target ${TARGETS.join('|')}]`,
+      `[--target ${TARGETS.join('|')}] [--record-redis <file>]`,
   );
   process.exit(2);
 }
@@ -80,6 +90,11 @@ function cpuTicks(): Map<number, { ticks: number; command: string }> {
 }
 
 async function main(): Promise<void> {
+  // Read by the stack's Redis REST server process (local/rest-service.ts), which inherits it.
+  if (recordTo) {
+    writeFileSync(recordTo, '');
+    process.env.EDGEREC_SERVICE_RECORD = resolve(recordTo);
+  }
   const scratch = mkdtempSync(join(tmpdir(), 'edgerec-ab-'));
   const launch = stackLauncher(await allocatePorts(), (line) => console.log(line));
   const stack = await launch({ stateDir: join(scratch, 'state'), realtime: 'on' });

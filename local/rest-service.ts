@@ -5,7 +5,8 @@
  *
  * Input comes from the environment (tokens never appear in `ps`): `EDGEREC_SERVICE` is
  * `redis-rest` or `vector-rest`; `EDGEREC_SERVICE_PORT`, `EDGEREC_SERVICE_TOKEN`; for Redis
- * `EDGEREC_SERVICE_REDIS_URL`; for Vector `EDGEREC_SERVICE_DIMENSION` and `EDGEREC_SERVICE_DATA_DIR`.
+ * `EDGEREC_SERVICE_REDIS_URL` and optionally `EDGEREC_SERVICE_RECORD` (a file to record the
+ * requests to, see `recordTo`); for Vector `EDGEREC_SERVICE_DIMENSION` and `EDGEREC_SERVICE_DATA_DIR`.
  * Prints one JSON line `{"ready":true,"url":…}` once listening; exits on SIGTERM/SIGINT or when its
  * stdin closes (the parent is gone), after closing the server (the vector server saves its data).
  */
@@ -30,6 +31,9 @@ async function main(): Promise<void> {
       port,
       token,
       redisUrl: required('EDGEREC_SERVICE_REDIS_URL'),
+      ...(process.env.EDGEREC_SERVICE_RECORD
+        ? { recordTo: process.env.EDGEREC_SERVICE_RECORD }
+        : {}),
     });
   } else if (service === 'vector-rest') {
     server = await startVectorRestServer({

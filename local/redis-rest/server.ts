@@ -1,5 +1,6 @@
 /** A loopback HTTP server speaking the Upstash Redis REST protocol in front of a real redis-server. */
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { createWriteStream, type WriteStream } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { TextDecoder } from 'node:util';
@@ -34,6 +35,12 @@ export interface RedisRestServerOptions {
   poolSize?: number;
   /** Where backend connection problems are reported (default `console.warn`). */
   warn?: (message: string) => void;
+  /**
+   * File to which every authenticated request is appended as one JSON line, `{endpoint, base64,
+   * body}`, in arrival order, for replaying a run's traffic (`bench/redis-rest-gc.ts`). Tokens are
+   * never written; bodies are, so keep the file local. Default: no recording.
+   */
+  recordTo?: string;
 }
 
 /** A running REST server. */
@@ -80,7 +87,10 @@ export async function startRedisRestServer(
     await pool.close();
     throw error;
   }
-  const handler = new RequestHandler(pool, options);
+  const recording = options.recordTo
+    ? createWriteStream(options.recordTo, { flags: 'a' })
+    : undefined;
+  const handler = new RequestHandler(pool, options, recording);
   const server = createServer((req, res) => {
     // handle() answers every failure itself; this only catches a failure to write that answer.
     handler.handle(req, res).catch(() => res.destroy());
@@ -113,6 +123,7 @@ export async function startRedisRestServer(
         server.closeAllConnections();
       });
       await pool.close();
+      if (recording) await new Promise((resolve) => recording.end(resolve));
     },
   };
 }
@@ -129,6 +140,7 @@ class RequestHandler {
   constructor(
     private readonly pool: RedisPool,
     options: RedisRestServerOptions,
+    private readonly recording: WriteStream | undefined,
   ) {
     this.base = normaliseBase(options.basePath);
     this.tokenDigest = digest(options.token);
@@ -148,6 +160,7 @@ class RequestHandler {
       const access = this.authenticate(req, url);
       const body = await readBody(req, this.maxBodyBytes);
       const base64 = (req.headers['upstash-encoding'] ?? '').toString().toLowerCase() === 'base64';
+      this.recording?.write(`${JSON.stringify({ endpoint, base64, body })}\n`);
       const json = await this.run(endpoint, body, access, base64);
       res.writeHead(200, { ...JSON_HEADERS, 'upstash-sync-token': String(++this.syncToken) });
       res.end(json);

@@ -4,7 +4,9 @@
  * ../shared/docs/upstash-redis-rest.md §15.2 plus the server's own policies (null arguments,
  * refused commands, body limit, read-only token, base path).
  */
-import { networkInterfaces } from 'node:os';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { networkInterfaces, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { connect } from 'node:net';
 import { Redis, errors, type RedisConfigNodejs } from '@upstash/redis';
 import { Redis as IORedis } from 'ioredis';
@@ -589,6 +591,41 @@ describe('servers started by a test', () => {
     expect(await direct.get('k')).toBe('v');
     const writer = new Redis({ url: server.url, token });
     expect(await writer.set('k', 'w')).toBe('OK');
+  });
+
+  it('records every authenticated request in order when asked, never the token', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'redis-rest-record-')), 'requests.jsonl');
+    const server = await startRedisRestServer({
+      port: 0,
+      token,
+      redisUrl: testRedisUrl(),
+      recordTo: file,
+    });
+    try {
+      expect((await post('', ['set', 'k', 'v'], {}, server.url)).status).toBe(200);
+      expect((await post('/pipeline', [['get', 'k']], BASE64, server.url)).status).toBe(200);
+      expect((await post('/multi-exec', [['incr', 'n']], {}, server.url)).status).toBe(200);
+      const unauthorised = await fetch(server.url, {
+        method: 'POST',
+        headers: { authorization: 'Bearer wrong' },
+        body: '["flushall"]',
+      });
+      expect(unauthorised.status).toBe(401);
+    } finally {
+      await server.close();
+    }
+    const text = readFileSync(file, 'utf8');
+    expect(text).not.toContain(token);
+    expect(
+      text
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line)),
+    ).toEqual([
+      { endpoint: 'single', base64: false, body: '["set","k","v"]' },
+      { endpoint: 'pipeline', base64: true, body: '[["get","k"]]' },
+      { endpoint: 'multi-exec', base64: false, body: '[["incr","n"]]' },
+    ]);
   });
 
   it('fails to start with a clear error when redis is unreachable', async () => {
