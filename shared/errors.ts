@@ -152,8 +152,9 @@ export class DependencyUnavailableError extends AppError {
  * 503 on `POST /v1/events`: the store failed or did not answer in time, so whether the events were
  * stored is unknown — a write that timed out may still complete (Redis runs the ingest script to
  * the end once it has it). `retrySafe` says whether sending the same request again is safe: events
- * are de-duplicated by id, and an event without an id gets one derived from its timestamp, so only
- * events with neither (their time is the time of arrival) could be counted twice.
+ * are de-duplicated by id, and an event without an id gets one derived from its timestamp or from
+ * the request's `Idempotency-Key`, so only events with none of them (their time is the time of
+ * arrival) could be counted twice.
  */
 export class IngestUnconfirmedError extends DependencyUnavailableError {
   constructor(
@@ -166,7 +167,7 @@ export class IngestUnconfirmedError extends DependencyUnavailableError {
       `The ${dependency} store did not confirm the events: some or all of them may have been stored. ` +
         (retrySafe
           ? 'Sending the same request again is safe: events are de-duplicated by id.'
-          : 'Events without an id or a timestamp may be counted twice if sent again: give each event an id.'),
+          : 'Events without an id or a timestamp may be counted twice if sent again: give each event an id, or send the request with an Idempotency-Key header.'),
       cause,
     );
   }

@@ -39,6 +39,14 @@ export const eventBatchSchema = z
 
 export type EventInput = z.infer<typeof eventInputSchema>;
 
+/**
+ * The optional `Idempotency-Key` header of `POST /v1/events`: the same key sent again with the
+ * same events makes them duplicates even when they have neither id nor timestamp.
+ */
+export const idempotencyKeySchema = z
+  .string()
+  .regex(/^[\x21-\x7e]{1,255}$/, 'idempotency keys are 1-255 visible ASCII characters');
+
 /** An event as appended to the log (Redis stream field `e`): normalised, with id and time. */
 export interface StoredEvent {
   /** Client id, or one derived from (userId, itemId, type, timestamp) when absent. */

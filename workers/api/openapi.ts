@@ -4,6 +4,7 @@ import {
   adminAnswerSchema,
   batchTriggerSchema,
   eventBatchSchema,
+  eventHeadersSchema,
   eventsAcceptedSchema,
   healthSchema,
   itemFieldsSchema,
@@ -31,6 +32,7 @@ interface Operation {
   scope?: 'read' | 'write' | 'admin';
   params?: z.ZodObject;
   query?: z.ZodObject;
+  headers?: z.ZodObject;
   body?: z.ZodType;
   status: number;
   response?: z.ZodType;
@@ -45,11 +47,12 @@ const OPERATIONS: Operation[] = [
     path: '/v1/events',
     summary: 'Ingest up to 1,000 events',
     scope: 'write',
+    headers: eventHeadersSchema,
     body: eventBatchSchema,
     status: 202,
     response: eventsAcceptedSchema,
     description:
-      'De-duplicated by event id; appended to the durable log before the answer; the next recommendation reflects them. A 503 means the store did not confirm the events: some or all may have been stored, and `retrySafe` says whether sending the same request again is safe (true when every event has an id or a timestamp).',
+      'De-duplicated by event id; appended to the durable log before the answer; the next recommendation reflects them. An event without an id gets one derived from its timestamp, or, without a timestamp, from the `Idempotency-Key` header. A 503 means the store did not confirm the events: some or all may have been stored, and `retrySafe` says whether sending the same request again is safe (true when every event has an id or a timestamp, or the request has an `Idempotency-Key`).',
   },
   {
     method: 'post',
@@ -163,7 +166,10 @@ function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
   return out as JsonSchema;
 }
 
-function parameters(where: 'path' | 'query', schema: z.ZodObject | undefined): JsonSchema[] {
+function parameters(
+  where: 'path' | 'query' | 'header',
+  schema: z.ZodObject | undefined,
+): JsonSchema[] {
   if (!schema) return [];
   const object = jsonSchema(schema, 'input') as {
     properties?: Record<string, JsonSchema>;
@@ -214,7 +220,11 @@ export function buildOpenApi(): JsonSchema {
       ...(op.scope
         ? { security: [{ bearer: [op.scope] }], 'x-scope': op.scope }
         : { security: [] }),
-      parameters: [...parameters('path', op.params), ...parameters('query', op.query)],
+      parameters: [
+        ...parameters('path', op.params),
+        ...parameters('query', op.query),
+        ...parameters('header', op.headers),
+      ],
       ...(op.body
         ? {
             requestBody: {

@@ -3,7 +3,7 @@
  * with them and /openapi.json is generated from them.
  */
 import { z } from 'zod';
-import { eventBatchSchema, idSchema } from '../../shared/domain/events';
+import { eventBatchSchema, idempotencyKeySchema, idSchema } from '../../shared/domain/events';
 import {
   itemFieldsSchema,
   itemInputSchema,
@@ -12,6 +12,15 @@ import {
 import { SOURCE_NAMES } from '../../shared/domain/features';
 
 export { eventBatchSchema, itemFieldsSchema, itemInputSchema };
+
+/** The headers of `POST /v1/events` (for the OpenAPI document; the route reads the one it uses). */
+export const eventHeadersSchema = z.object({
+  'Idempotency-Key': idempotencyKeySchema
+    .optional()
+    .describe(
+      'Makes the request safe to send again: events with neither id nor timestamp get ids derived from the key, so a retry with the same key counts them once.',
+    ),
+});
 
 /** Query booleans: `true`/`1` and `false`/`0`. */
 const queryBoolean = z

@@ -15,6 +15,7 @@ describe('an unconfirmed ingest', () => {
     ).toBe(true);
     expect(isRetrySafe([{ ...event, timestamp: '2026-01-01T00:00:00Z' }])).toBe(true);
     expect(isRetrySafe([{ ...event, id: 'e1' }, event])).toBe(false);
+    expect(isRetrySafe([{ ...event, id: 'e1' }, event], true)).toBe(true);
   });
 
   it('answers a 503 dependency problem with Retry-After that says whether resending is safe', () => {
@@ -31,6 +32,6 @@ describe('an unconfirmed ingest', () => {
     expect(safe.message).toMatch(/may have been stored.*safe/);
     const unsafe = new IngestUnconfirmedError('redis', false).toProblem();
     expect(unsafe.retrySafe).toBe(false);
-    expect(unsafe.detail).toMatch(/give each event an id/);
+    expect(unsafe.detail).toMatch(/give each event an id, or send .* Idempotency-Key/);
   });
 });

@@ -3,6 +3,7 @@ import { DEFAULT_EVENT_WEIGHTS } from '../../../shared/domain/events';
 import {
   derivedEventId,
   eventWeight,
+  keyedEventId,
   normaliseEvents,
 } from '../../../workers/api/services/ingest-service';
 
@@ -46,6 +47,29 @@ describe('event normalisation', () => {
     expect(out[0]!.weight).toBe(4);
     expect(out[2]).toMatchObject({ timestamp: now, weight: 3, value: 3 });
     expect(out[2]!.id).toMatch(/^d-/);
+  });
+
+  it('derives ids of events with neither id nor time from the Idempotency-Key, whenever they arrive', async () => {
+    const inputs = [
+      { userId: 'u', itemId: 'a', type: 'view' },
+      { userId: 'u', itemId: 'b', type: 'view', timestamp: 7 },
+      { userId: 'u', itemId: 'c', type: 'view', id: 'own' },
+    ];
+    const ids = async (now: number, key?: string) =>
+      (await normaliseEvents(inputs, DEFAULT_EVENT_WEIGHTS, null, now, undefined, key))
+        .map((e) => [e.itemId, e.id])
+        .sort();
+    const [first, retry] = [await ids(1_000, 'req-1'), await ids(2_000, 'req-1')];
+    expect(retry).toEqual(first);
+    expect(first).toEqual([
+      ['a', await keyedEventId('req-1', inputs[0]!)],
+      ['b', await derivedEventId({ ...inputs[1]!, timestamp: 7 })],
+      ['c', 'own'],
+    ]);
+    expect(first[0]![1]).toMatch(/^k-[0-9a-f]{32}$/);
+    expect((await ids(1_000, 'req-2'))[0]).not.toEqual(first[0]);
+    // Without a key the id follows the time of arrival, so a retry would count again.
+    expect((await ids(1_000))[0]).not.toEqual((await ids(2_000))[0]);
   });
 
   it('tags events with the receiving edge location unless they name their own', async () => {

@@ -81,6 +81,33 @@ describe('POST /v1/events', () => {
     });
   });
 
+  it('counts events without id or time once per Idempotency-Key, and refuses a malformed key', async () => {
+    const events = [
+      { userId: 'ev-user-key', itemId: 'i06', type: 'view' },
+      { userId: 'ev-user-key', itemId: 'i07', type: 'like' },
+    ];
+    const send = (key?: string) =>
+      write.v1.events.$post(
+        { json: { events } },
+        key === undefined ? {} : { headers: { 'Idempotency-Key': key } },
+      );
+    const bad = await send('two words');
+    expect(bad.status).toBe(400);
+    expect(bad.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(await bad.json()).toMatchObject({
+      code: 'validation-failed',
+      errors: [{ path: 'header.Idempotency-Key' }],
+    });
+    // Nothing of the refused request was stored: the first keyed send counts both events.
+    expect(await (await send('order-17')).json()).toEqual({ accepted: 2, duplicates: 0 });
+    expect(await (await send('order-17')).json()).toEqual({ accepted: 0, duplicates: 2 });
+    expect(await (await send('order-18')).json()).toEqual({ accepted: 2, duplicates: 0 });
+    // Without a key the ids follow the time of arrival: a later resend counts again.
+    expect(await (await send()).json()).toEqual({ accepted: 2, duplicates: 0 });
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(await (await send()).json()).toEqual({ accepted: 2, duplicates: 0 });
+  });
+
   it('rejects invalid events with the offending field, and more than 1,000 events', async () => {
     const bad = await write.v1.events.$post({
       json: {

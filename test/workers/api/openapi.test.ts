@@ -52,6 +52,9 @@ describe('GET /openapi.json', () => {
       content: { 'application/json': { schema: { properties: { events: { maxItems: number } } } } };
     };
     expect(events.content['application/json'].schema.properties.events.maxItems).toBe(1000);
+    expect(
+      doc.paths['/v1/events']!.post!.parameters.map((p) => ({ in: p.in, name: p.name })),
+    ).toEqual([{ in: 'header', name: 'Idempotency-Key' }]);
   });
 });
 

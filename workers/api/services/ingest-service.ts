@@ -48,6 +48,18 @@ export async function derivedEventId(e: {
   return 'd-' + (await hexDigest('SHA-256', text)).slice(0, 32);
 }
 
+/**
+ * The id of an event sent with neither id nor timestamp in a request with an `Idempotency-Key`:
+ * SHA-256 of (key, userId, itemId, type), so that the same request sent again repeats it.
+ */
+export async function keyedEventId(
+  idempotencyKey: string,
+  e: { userId: string; itemId: string; type: string },
+): Promise<string> {
+  const text = `${idempotencyKey}\u0000${e.userId}\u0000${e.itemId}\u0000${e.type}`;
+  return 'k-' + (await hexDigest('SHA-256', text)).slice(0, 32);
+}
+
 /** Normalises the validated input events, oldest first (the recent list is ordered by event time). */
 export async function normaliseEvents(
   inputs: readonly EventInput[],
@@ -56,6 +68,8 @@ export async function normaliseEvents(
   nowMs: number,
   /** The edge location that received the request; events without a `context.colo` get it. */
   colo?: string,
+  /** The request's `Idempotency-Key`, for the ids of events with neither id nor timestamp. */
+  idempotencyKey?: string,
 ): Promise<IngestEvent[]> {
   const events = await Promise.all(
     inputs.map(async (input): Promise<IngestEvent> => {
@@ -65,7 +79,11 @@ export async function normaliseEvents(
           : typeof input.timestamp === 'number'
             ? input.timestamp
             : Date.parse(input.timestamp);
-      const id = input.id ?? (await derivedEventId({ ...input, timestamp }));
+      const id =
+        input.id ??
+        (input.timestamp === undefined && idempotencyKey !== undefined
+          ? await keyedEventId(idempotencyKey, input)
+          : await derivedEventId({ ...input, timestamp }));
       const row = model?.rowOf.get(input.itemId);
       const context =
         colo === undefined || input.context?.colo !== undefined
@@ -97,6 +115,7 @@ export async function ingestEvents(
   inputs: readonly EventInput[],
   nowMs: number,
   colo?: string,
+  idempotencyKey?: string,
 ): Promise<IngestResult> {
   const model = deps.models.peek(deps.models.lastVersion);
   const events = await normaliseEvents(
@@ -105,6 +124,7 @@ export async function ingestEvents(
     model,
     nowMs,
     colo,
+    idempotencyKey,
   );
   let result: IngestResult;
   try {
@@ -118,18 +138,23 @@ export async function ingestEvents(
     // A failed or late write is not a refused one: the script may have run (or still run) in
     // Redis, so the answer says the outcome is unknown and whether a retry is safe.
     if (!(error instanceof StoreError)) throw error;
-    throw new IngestUnconfirmedError(error.store, isRetrySafe(inputs), error);
+    throw new IngestUnconfirmedError(
+      error.store,
+      isRetrySafe(inputs, idempotencyKey !== undefined),
+      error,
+    );
   }
   deps.models.observe(result.version);
   return result;
 }
 
 /**
- * True when resending `inputs` cannot count an event twice: every event has an id, or a timestamp
- * from which the same id is derived again (without both, the id depends on the time of arrival).
+ * True when resending `inputs` cannot count an event twice: the request has an `Idempotency-Key`,
+ * or every event has an id or a timestamp from which the same id is derived again (without any of
+ * them, the id depends on the time of arrival).
  */
-export function isRetrySafe(inputs: readonly EventInput[]): boolean {
-  return inputs.every((e) => e.id !== undefined || e.timestamp !== undefined);
+export function isRetrySafe(inputs: readonly EventInput[], keyed = false): boolean {
+  return keyed || inputs.every((e) => e.id !== undefined || e.timestamp !== undefined);
 }
 
 /**
