@@ -8,9 +8,11 @@
  * the batch and the recommendations, exactly as the Redis REST server received them. Each variant
  * gets an empty redis-server (FLUSHALL, SCRIPT FLUSH) and a fresh REST server process with
  * `--trace-gc`, which is sent the whole recording in order, one request at a time on one
- * keep-alive connection (with one reordering, see `largestImportFirst`). Over the last `N` requests (default 6000: the recommendations) it reports
- * the client latency and what the scavenges did meanwhile: how many, their pauses, and how much
- * the heap kept after each (survivors copied and promoted instead of freed; a full GC resets it).
+ * keep-alive connection (with one reordering, see `largestImportFirst`). Over the last `N`
+ * requests (default 6000: the recommendations) it reports the client latency and what the
+ * scavenges did meanwhile: how many, their pauses, and how much the heap kept after each
+ * (survivors copied and promoted instead of freed; a full GC resets it); and how much the server
+ * allocated per request.
  * The variants alternate which goes first from round to round.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -123,6 +125,7 @@ interface VariantResult {
   scavengePauseMedianMs: number;
   scavengePauseMaxMs: number;
   keptMbPerScavenge: number;
+  allocatedKbPerRequest: number;
   fullGcs: number;
 }
 
@@ -161,17 +164,26 @@ async function runVariant(
   }
 }
 
-const SCAVENGE = /Scavenge [\d.]+ \([\d.]+\) -> ([\d.]+) \([\d.]+\) MB, ([\d.]+)/;
+const GC_EVENT =
+  /(Scavenge|Mark-Compact)[^\d]*([\d.]+) \([\d.]+\) -> ([\d.]+) \([\d.]+\) MB, ([\d.]+)/;
 
 function summarise(latencies: number[], gcLines: readonly string[]) {
-  const scavenges = gcLines.flatMap((line) => {
-    const m = SCAVENGE.exec(line);
-    return m ? [{ after: Number(m[1]), pause: Number(m[2]) }] : [];
+  const events = gcLines.flatMap((line) => {
+    const m = GC_EVENT.exec(line);
+    if (!m) return [];
+    const [, kind, before, after, pause] = m;
+    return [{ scavenge: kind === 'Scavenge', before: +before!, after: +after!, pause: +pause! }];
   });
+  const scavenges = events.filter((e) => e.scavenge);
   // Heap growth from one scavenge to the next: what survived and stayed.
   let kept = 0;
   for (let i = 1; i < scavenges.length; i++) {
     kept += Math.max(0, scavenges[i]!.after - scavenges[i - 1]!.after);
+  }
+  // What the process allocated: the heap's growth between one collection and the next.
+  let allocatedMb = 0;
+  for (let i = 1; i < events.length; i++) {
+    allocatedMb += Math.max(0, events[i]!.before - events[i - 1]!.after);
   }
   const pauses = scavenges.map((s) => s.pause);
   const round2 = (x: number) => Math.round(x * 100) / 100;
@@ -183,7 +195,8 @@ function summarise(latencies: number[], gcLines: readonly string[]) {
     scavengePauseMedianMs: pauses.length ? round2(percentile(pauses, 50)) : 0,
     scavengePauseMaxMs: pauses.length ? round2(Math.max(...pauses)) : 0,
     keptMbPerScavenge: round2(kept / Math.max(1, scavenges.length - 1)),
-    fullGcs: gcLines.filter((line) => line.includes('Mark-Compact')).length,
+    fullGcs: events.length - scavenges.length,
+    allocatedKbPerRequest: Math.round((allocatedMb * 1024) / latencies.length),
   };
 }
 
@@ -193,7 +206,7 @@ function summarise(latencies: number[], gcLines: readonly string[]) {
  * decreasing size. The importer sends its chunks side by side, so their order in a recording is
  * up to chance, and it weighs on whether V8 starts allocating redis-parser's reply arrays in the
  * old generation. Without the flag, a recording with the larger chunks first did so in 3 replays
- * of 3; one with the smaller first in none of 4, and in 4 of 5 once reordered by this function.
+ * of 3; one with the smaller first in none of 4, and in 5 of 7 once reordered by this function.
  */
 function largestImportFirst(recording: Recorded[]): Recorded[] {
   const out = [...recording];
