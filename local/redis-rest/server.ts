@@ -81,15 +81,14 @@ export async function startRedisRestServer(
     ...(options.poolSize === undefined ? {} : { size: options.poolSize }),
     ...(options.warn === undefined ? {} : { warn: options.warn }),
   });
+  let recording: WriteStream | undefined;
   try {
     await pool.ready();
+    if (options.recordTo) recording = await openRecording(options.recordTo, options.warn);
   } catch (error) {
     await pool.close();
     throw error;
   }
-  const recording = options.recordTo
-    ? createWriteStream(options.recordTo, { flags: 'a' })
-    : undefined;
   const handler = new RequestHandler(pool, options, recording);
   const server = createServer((req, res) => {
     // handle() answers every failure itself; this only catches a failure to write that answer.
@@ -332,6 +331,25 @@ function readBody(req: IncomingMessage, limit: number): Promise<string> {
       }
     });
   });
+}
+
+/**
+ * The recording file, opened (or created) before the server listens so that a bad path fails the
+ * start. A later write error is reported once and ends the recording, never the server.
+ */
+async function openRecording(
+  path: string,
+  warn: (message: string) => void = console.warn,
+): Promise<WriteStream> {
+  const stream = createWriteStream(path, { flags: 'a' });
+  await new Promise<void>((resolve, reject) => {
+    stream.once('open', () => resolve());
+    stream.once('error', (error) =>
+      reject(new Error(`cannot record requests to ${path}: ${error.message}`, { cause: error })),
+    );
+  });
+  stream.on('error', (error) => warn(`[redis-rest] recording stopped: ${error.message}`));
+  return stream;
 }
 
 function normaliseBase(basePath: string | undefined): string {

@@ -628,6 +628,13 @@ describe('servers started by a test', () => {
     ]);
   });
 
+  it('fails to start with a clear error when the recording file cannot be opened', async () => {
+    const missingDir = join(mkdtempSync(join(tmpdir(), 'redis-rest-record-')), 'missing');
+    await expect(start({ recordTo: join(missingDir, 'requests.jsonl') })).rejects.toThrow(
+      /cannot record requests to .*missing.*ENOENT/,
+    );
+  });
+
   it('fails to start with a clear error when redis is unreachable', async () => {
     const port = await closedPort();
     await expect(start({ redisUrl: `redis://127.0.0.1:${port}` })).rejects.toThrow(
