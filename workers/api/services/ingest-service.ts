@@ -37,27 +37,30 @@ export function eventWeight(
   return base;
 }
 
+/** `prefix` and the first 32 hex digits of the SHA-256 of `parts` joined by NUL. */
+async function digestId(prefix: string, parts: readonly (string | number)[]): Promise<string> {
+  return prefix + (await hexDigest('SHA-256', parts.join('\u0000'))).slice(0, 32);
+}
+
 /** A deterministic id for an event sent without one: SHA-256 of (userId, itemId, type, timestamp). */
-export async function derivedEventId(e: {
+export function derivedEventId(e: {
   userId: string;
   itemId: string;
   type: string;
   timestamp: number;
 }): Promise<string> {
-  const text = `${e.userId}\u0000${e.itemId}\u0000${e.type}\u0000${e.timestamp}`;
-  return 'd-' + (await hexDigest('SHA-256', text)).slice(0, 32);
+  return digestId('d-', [e.userId, e.itemId, e.type, e.timestamp]);
 }
 
 /**
  * The id of an event sent with neither id nor timestamp in a request with an `Idempotency-Key`:
  * SHA-256 of (key, userId, itemId, type), so that the same request sent again repeats it.
  */
-export async function keyedEventId(
+export function keyedEventId(
   idempotencyKey: string,
   e: { userId: string; itemId: string; type: string },
 ): Promise<string> {
-  const text = `${idempotencyKey}\u0000${e.userId}\u0000${e.itemId}\u0000${e.type}`;
-  return 'k-' + (await hexDigest('SHA-256', text)).slice(0, 32);
+  return digestId('k-', [idempotencyKey, e.userId, e.itemId, e.type]);
 }
 
 /** Normalises the validated input events, oldest first (the recent list is ordered by event time). */
