@@ -24,7 +24,7 @@ import { createInterface } from 'node:readline';
 import IORedis from 'ioredis';
 import { freeLoopbackPort } from '../local/ports';
 import { startRedisServer } from '../local/redis-server';
-import { REST_SERVICE_V8_FLAGS } from '../local/stack';
+import { REST_SERVICE_V8_FLAGS, restServiceArgs } from '../local/stack';
 import { REPO_ROOT } from './child-process';
 import { percentile } from './stats';
 
@@ -63,22 +63,18 @@ interface TracedServer {
 
 async function startTraced(redisUrl: string, v8Flags: readonly string[]): Promise<TracedServer> {
   const port = await freeLoopbackPort();
-  const child = spawn(
-    process.execPath,
-    ['--trace-gc', ...v8Flags, '--import', 'tsx', join(REPO_ROOT, 'local', 'rest-service.ts')],
-    {
-      cwd: REPO_ROOT,
-      env: {
-        ...process.env,
-        EDGEREC_SERVICE: 'redis-rest',
-        EDGEREC_SERVICE_PORT: String(port),
-        EDGEREC_SERVICE_TOKEN: TOKEN,
-        EDGEREC_SERVICE_REDIS_URL: redisUrl,
-        EDGEREC_SERVICE_RECORD: '',
-      },
-      stdio: ['pipe', 'pipe', 'inherit'],
+  const child = spawn(process.execPath, restServiceArgs(['--trace-gc', ...v8Flags]), {
+    cwd: REPO_ROOT,
+    env: {
+      ...process.env,
+      EDGEREC_SERVICE: 'redis-rest',
+      EDGEREC_SERVICE_PORT: String(port),
+      EDGEREC_SERVICE_TOKEN: TOKEN,
+      EDGEREC_SERVICE_REDIS_URL: redisUrl,
+      EDGEREC_SERVICE_RECORD: '',
     },
-  );
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
   const gcLines: string[] = [];
   const url = await new Promise<string>((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`redis-rest exited during start-up (${code})`)));

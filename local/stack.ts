@@ -391,6 +391,11 @@ export const REST_SERVICE_V8_FLAGS: Record<'redis-rest' | 'vector-rest', string[
   'vector-rest': [],
 };
 
+/** The Node arguments that run one REST service process (`local/rest-service.ts`) with `v8Flags`. */
+export function restServiceArgs(v8Flags: readonly string[]): string[] {
+  return [...v8Flags, '--import', 'tsx', join(REPO_ROOT, 'local', 'rest-service.ts')];
+}
+
 /** Starts one REST server in a child process; `ready` resolves when it prints its ready line. */
 function startRestService(
   service: 'redis-rest' | 'vector-rest',
@@ -401,12 +406,7 @@ function startRestService(
   const group = spawnGroup(
     service,
     process.execPath,
-    [
-      ...REST_SERVICE_V8_FLAGS[service],
-      '--import',
-      'tsx',
-      join(REPO_ROOT, 'local', 'rest-service.ts'),
-    ],
+    restServiceArgs(REST_SERVICE_V8_FLAGS[service]),
     {
       cwd: REPO_ROOT,
       env: { ...process.env, ...serviceEnv, EDGEREC_SERVICE: service },

@@ -222,7 +222,8 @@ function commandName(name: string): string {
  * and gives each its `[error, reply]`. An ioredis Pipeline object per request did the same, but
  * in a loop of two-command pipelines through one server it got its replies promoted out of the
  * young generation (about a megabyte per collection, pauses growing to 7 ms), and it cost more
- * CPU per request.
+ * CPU per request. (That promotion may well have been the V8 pretenuring found later, which the
+ * stack now turns off: see `REST_SERVICE_V8_FLAGS` in local/stack.ts.)
  */
 async function inOrder(
   conn: Redis,
