@@ -1,12 +1,11 @@
 /** `POST /v1/events`: the real-time loop's entry. */
 import { Hono } from 'hono';
-import { idempotencyKeySchema } from '../../../shared/domain/events';
 import { ValidationError } from '../../../shared/errors';
 import type { AppEnv } from '../app-env';
 import { requireScope } from '../middleware/auth';
 import { rateLimit } from '../middleware/rate-limit';
-import { validate } from '../middleware/validate';
-import { eventBatchSchema } from '../schemas';
+import { validate, zodFieldErrors } from '../middleware/validate';
+import { eventBatchSchema, eventHeadersSchema } from '../schemas';
 import { foldInUsers, ingestEvents } from '../services/ingest-service';
 import { runAfterResponse } from './after-response';
 
@@ -32,13 +31,14 @@ export const eventRoutes = new Hono<AppEnv>().post(
   },
 );
 
-/** The validated `Idempotency-Key` header, if sent. */
+/** The validated `Idempotency-Key` header, if sent (the schema /openapi.json documents). */
 function idempotencyKeyOf(header: string | undefined): string | undefined {
-  if (header === undefined) return undefined;
-  const parsed = idempotencyKeySchema.safeParse(header);
-  if (parsed.success) return parsed.data;
-  throw new ValidationError(
-    [{ path: 'header.Idempotency-Key', message: parsed.error.issues[0]!.message }],
-    'The request header is invalid.',
-  );
+  const parsed = eventHeadersSchema.safeParse({ 'Idempotency-Key': header });
+  if (!parsed.success) {
+    throw new ValidationError(
+      zodFieldErrors(parsed.error, 'header'),
+      'The request header is invalid.',
+    );
+  }
+  return parsed.data['Idempotency-Key'];
 }
