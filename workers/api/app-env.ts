@@ -10,6 +10,7 @@ import type { SharedRoundTrip } from '../../shared/ports/shared-round-trip';
 import type { ModelCache } from './services/model-cache';
 import type { NeighbourCache } from './services/neighbour-cache';
 import type { TopNCache } from './services/top-n-cache';
+import type { UserVectorCache } from './services/user-vector-cache';
 
 /** Secrets: from `.dev.vars` locally, `wrangler secret put` in production, TEST_BINDINGS in tests. */
 export interface SecretBindings {
@@ -39,6 +40,8 @@ export interface Deps {
   topNs: TopNCache;
   /** Neighbour lists of the served version held in isolate memory. */
   neighbourLists: NeighbourCache;
+  /** The user vectors of the served version this isolate last saw (the vector query goes early). */
+  userVectors: UserVectorCache;
   clock: BudgetClock;
 }
 

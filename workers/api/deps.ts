@@ -15,12 +15,14 @@ import { apiConfigSchema } from './config';
 import { ModelCache } from './services/model-cache';
 import { NeighbourCache } from './services/neighbour-cache';
 import { TopNCache } from './services/top-n-cache';
+import { UserVectorCache } from './services/user-vector-cache';
 
 /** One model cache per isolate, shared by every configuration (models depend on data only). */
 const models = new ModelCache();
-/** Likewise one set of held top-N lists and one of neighbour lists. */
+/** Likewise one set of held top-N lists, one of neighbour lists and one of user vectors. */
 const topNs = new TopNCache();
 const neighbourLists = new NeighbourCache();
+const userVectors = new UserVectorCache();
 /** Per KV binding (tests wrap it), per configuration fingerprint. */
 const built = new WeakMap<object, Map<string, Deps>>();
 /**
@@ -90,6 +92,7 @@ function buildDependencies(env: ApiBindings): Deps {
     models,
     topNs,
     neighbourLists,
+    userVectors,
     clock,
   };
   perKv.set(fingerprint, deps);

@@ -7,6 +7,7 @@
  */
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../../workers/api/app';
+import { redisKeys } from '../../../shared/keys';
 import { TEST_URLS } from '../../setup/test-ports';
 import { testEnv } from './api-client';
 import { NeighbourCache } from '../../../workers/api/services/neighbour-cache';
@@ -14,6 +15,7 @@ import {
   ITEM_IDS,
   SEED_VERSION,
   seedNeighbours,
+  seedVector,
   seedVersion,
   testStateStore,
 } from './seed-version';
@@ -46,11 +48,19 @@ function countingApp(extra: Record<string, string> = {}) {
       return (kv.get as (...a: unknown[]) => unknown)(...args);
     },
   } as unknown as KVNamespace;
+  /** Sends and replies in order: `redis>`, `vector>`, `redis<`, `vector<`. */
+  const order: string[] = [];
   globalThis.fetch = ((input: RequestInfo | URL, init?: RequestInit) => {
     const url = input instanceof Request ? input.url : String(input);
-    if (url.startsWith(TEST_URLS.redisRest)) counts.redis++;
-    if (url.startsWith(TEST_URLS.vectorRest)) counts.vector++;
-    return realFetch(input, init);
+    const store = url.startsWith(TEST_URLS.redisRest)
+      ? 'redis'
+      : url.startsWith(TEST_URLS.vectorRest)
+        ? 'vector'
+        : null;
+    if (store === null) return realFetch(input, init);
+    counts[store]++;
+    order.push(`${store}>`);
+    return realFetch(input, init).finally(() => order.push(`${store}<`));
   }) as typeof fetch;
   const app = createApp();
   const bindings = {
@@ -66,8 +76,11 @@ function countingApp(extra: Record<string, string> = {}) {
     expect(res.status).toBe(200);
     return res;
   };
-  const reset = () => Object.assign(counts, { kv: 0, redis: 0, vector: 0 });
-  return { counts, get, send, reset };
+  const reset = () => {
+    Object.assign(counts, { kv: 0, redis: 0, vector: 0 });
+    order.length = 0;
+  };
+  return { counts, order, get, send, reset };
 }
 
 /** Bindings that give the read key an id of its own (no other test counts against it) and a limit. */
@@ -151,6 +164,77 @@ describe('round trips per recommendation', () => {
     const ids = async (r: Response) =>
       ((await r.json()) as { items: { itemId: string }[] }).items.map((i) => i.itemId);
     expect(await ids(res)).toEqual(await ids(first));
+  });
+});
+
+describe('the vector query sent beside the Redis round trip', () => {
+  const annTiming = (res: Response) =>
+    /(?:^|, )ann;[^,]*desc="([^"]*)"/.exec(res.headers.get('Server-Timing') ?? '')?.[1];
+  type Body = { items: { itemId: string; sources: string[] }[]; degraded: string[] };
+
+  it("leaves before Redis answers once the isolate holds the user's vector; still one query", async () => {
+    const { counts, order, get, reset } = countingApp();
+    const first = await get('redis-drama', '&category=comedy');
+    expect(annTiming(first)).toBe('ann');
+    expect(order.indexOf('vector>')).toBeGreaterThan(order.indexOf('redis<'));
+    reset();
+    const res = await get('redis-drama', '&category=comedy');
+    expect(annTiming(res)).toBe('ahead');
+    expect({ redis: counts.redis, vector: counts.vector }).toEqual({ redis: 1, vector: 1 });
+    expect(order.indexOf('vector>')).toBeLessThan(order.indexOf('redis<'));
+    const body = (await res.json()) as Body;
+    expect(body.degraded).toEqual([]);
+    expect(body.items.some((i) => i.sources.includes('ann'))).toBe(true);
+    // The same user without a category filter is a cache hit: no vector query at all.
+    reset();
+    const hit = await get('redis-drama');
+    expect(counts.vector).toBe(0);
+    expect(annTiming(hit)).toBeUndefined();
+  });
+
+  it('uses what a vector moved elsewhere finds once, then the current vector', async () => {
+    const { get } = countingApp();
+    const user = `ahead-moved-${Date.now()}`;
+    const store = testStateStore();
+    const write = (vector: number[]) =>
+      store.writeUserVectors(
+        new Map([[user, { version: SEED_VERSION, vector, updatedAt: Date.now(), events: 1 }]]),
+        60,
+      );
+    await write(seedVector('i03'));
+    expect(annTiming(await get(user))).toBe('ann');
+    expect(annTiming(await get(user))).toBe('ahead');
+    // Another isolate folds an event in: this one's query leaves with the vector it knew.
+    await write(seedVector('i30'));
+    const moved = await get(user);
+    expect(annTiming(moved)).toBe('ahead, older vector');
+    expect(((await moved.json()) as Body).items.some((i) => i.sources.includes('ann'))).toBe(true);
+    expect(annTiming(await get(user))).toBe('ahead');
+  });
+
+  it("goes ahead from a new user's first request when this isolate folded their events in", async () => {
+    const user = `ahead-new-${Date.now()}`;
+    const res = await createApp().request(
+      '/v1/events',
+      {
+        method: 'POST',
+        headers: { Authorization: 'Bearer test-write-key', 'content-type': 'application/json' },
+        body: JSON.stringify({ events: [{ userId: user, itemId: 'i05', type: 'like' }] }),
+      },
+      { ...testEnv, EDGEREC_RATE_LIMIT_PER_MINUTE: '0' },
+    );
+    expect(res.status).toBe(202);
+    const store = testStateStore();
+    // Fold-in runs after the answer and writes the vector first; poll for it.
+    for (let i = 0; i < 50 && (await store.redis.get(redisKeys.userVector(user))) === null; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await new Promise((r) => setTimeout(r, 50));
+    const { counts, order, get } = countingApp();
+    const first = await get(user);
+    expect(annTiming(first)).toBe('ahead');
+    expect(counts.vector).toBe(1);
+    expect(order.indexOf('vector>')).toBeLessThan(order.indexOf('redis<'));
   });
 });
 

@@ -1,13 +1,14 @@
 /**
  * The recommendation request: gathers the I/O in parallel under time budgets (one KV read — none
- * when the isolate already holds the user's top-N — one Redis round trip, then, only where the
- * cached top-N cannot answer alone, one vector query), loads the version's model once per
- * isolate, and runs the pure pipeline.
+ * when the isolate already holds the user's top-N — one Redis round trip, and, only where the
+ * cached top-N cannot answer alone, one vector query: beside the Redis round trip when the isolate
+ * holds the user's vector, else after it), loads the version's model once per isolate, and runs
+ * the pure pipeline.
  */
 import type { OnlineUserVector, ScoredItem, TopNRecord } from '../../../shared/domain/artefacts';
 import type { Device } from '../../../shared/domain/features';
 import { vectorNamespace } from '../../../shared/keys';
-import { degradedEntry, runWithBudget } from '../../../shared/pipeline/budget';
+import { degradedEntry, runWithBudget, type BudgetOutcome } from '../../../shared/pipeline/budget';
 import {
   DEFAULT_SOURCE_LIMITS,
   rankScored,
@@ -19,6 +20,7 @@ import type { ServingModel } from '../../../shared/pipeline/serving-model';
 import { RECENT_ITEMS_FOR_ITEM_ITEM } from '../../../shared/training/candidate-facts';
 import type { SharedRoundTrip } from '../../../shared/ports/shared-round-trip';
 import type { ServingState } from '../../../shared/ports/state-store';
+import type { VectorMatch } from '../../../shared/ports/vector-index';
 import type { Deps } from '../app-env';
 import { StageTimings } from './stage-timings';
 
@@ -82,6 +84,10 @@ export async function recommendFor(
   const known = held !== undefined;
   if (known) timings.add('memory', 0, held ? 'topn' : 'topn-none');
   const heldRows = guess === null || !realtime ? null : deps.neighbourLists.heldRows(guess);
+  // Where this isolate holds the user's vector and the answer will need the index, the vector
+  // query leaves now, beside the Redis round trip, instead of after it.
+  const ahead = guess === null ? null : annAhead(deps, req, guess);
+  if (ahead) roundTrips.vector++;
   roundTrips.kv += guess === null || known ? 0 : 1;
   roundTrips.redis++;
   const [kvOutcome, redisOutcome] = await Promise.all([
@@ -150,27 +156,34 @@ export async function recommendFor(
   // ANN only where the cached top-N (KV's or Redis's copy) cannot answer alone: no cached list, a
   // vector that moved on-line since the batch, or a category filter the list may barely cover.
   // Asking it for every cache hit would let approximate matches displace the exact batch top-N.
-  const needsAnn = topN === null || online !== null || req.category !== undefined;
+  const annAlone = topN === null || online !== null;
+  const needsAnn = annAlone || req.category !== undefined;
   let ann: RecommendInput['ann'] = null;
   if (model && version !== null && userVector !== null && needsAnn) {
-    roundTrips.vector++;
-    const outcome = await runWithBudget(
-      'ann',
-      () =>
-        deps.vectors.query(vectorNamespace(version), {
-          vector: Array.from(userVector),
-          topK: ANN_TOP_K,
-          ...(req.category === undefined
-            ? {}
-            : { filter: `categories CONTAINS '${req.category.replace(/'/g, "\\'")}'` }),
-        }),
-      config.EDGEREC_SOURCE_BUDGET_MS,
-      clock,
-    );
-    timings.add('ann', outcome.ms, 'ann');
-    const entry = degradedEntry(outcome);
-    if (entry) degraded.push(entry);
-    if (outcome.ok) ann = outcome.value;
+    // One vector query at most: a query sent ahead for another version is not repeated (a batch
+    // has just replaced it; the new version's top-N answers this once without ANN candidates).
+    let outcome: BudgetOutcome<VectorMatch[]> | null = null;
+    let desc = 'ann';
+    if (ahead === null) {
+      roundTrips.vector++;
+      outcome = await queryAnn(deps, version, userVector, req.category);
+    } else if (ahead.version !== version) {
+      desc = 'ahead, other version';
+    } else {
+      outcome = await ahead.outcome;
+      desc = sameVector(ahead.vector, userVector) ? 'ahead' : 'ahead, older vector';
+    }
+    timings.add('ann', outcome?.ms ?? 0, desc);
+    if (outcome) {
+      const entry = degradedEntry(outcome);
+      if (entry) degraded.push(entry);
+      if (outcome.ok) ann = outcome.value;
+    }
+  } else if (ahead) {
+    timings.add('ann', 0, 'ahead, unused');
+  }
+  if (model && version !== null) {
+    deps.userVectors.set(version, req.userId, userVector && { vector: userVector, annAlone });
   }
 
   // Trending of the requested category (else global), then of this edge location.
@@ -215,6 +228,53 @@ export async function recommendFor(
     timings,
     roundTrips,
   };
+}
+
+/**
+ * The vector query sent before the Redis round trip: when the isolate holds the model of `version`
+ * and the vector it last served the user with, and the user's answers needed the index (or this
+ * request filters by category, which always does).
+ */
+function annAhead(
+  deps: Deps,
+  req: RecommendRequest,
+  version: string,
+): { version: string; vector: number[]; outcome: Promise<BudgetOutcome<VectorMatch[]>> } | null {
+  const model = deps.models.peek(version);
+  const held = deps.userVectors.get(version, req.userId);
+  if (!model || !held || held.vector.length !== model.dims) return null;
+  if (!held.annAlone && req.category === undefined) return null;
+  return {
+    version,
+    vector: held.vector,
+    outcome: queryAnn(deps, version, held.vector, req.category),
+  };
+}
+
+/** The ANN source: the `ANN_TOP_K` nearest items of `vector`, of `category` when given. */
+function queryAnn(
+  deps: Deps,
+  version: string,
+  vector: number[],
+  category: string | undefined,
+): Promise<BudgetOutcome<VectorMatch[]>> {
+  return runWithBudget(
+    'ann',
+    () =>
+      deps.vectors.query(vectorNamespace(version), {
+        vector: Array.from(vector),
+        topK: ANN_TOP_K,
+        ...(category === undefined
+          ? {}
+          : { filter: `categories CONTAINS '${category.replace(/'/g, "\\'")}'` }),
+      }),
+    deps.config.EDGEREC_SOURCE_BUDGET_MS,
+    deps.clock,
+  );
+}
+
+function sameVector(a: number[], b: number[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
 /** `kv=1, redis=1, vector=0` (plus `model=load` when the request loaded a model). */
