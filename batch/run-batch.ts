@@ -230,6 +230,7 @@ class BatchRun {
         {
           events: s.events.length,
           skipped: s.skipped,
+          duplicates: s.duplicates,
           items: s.items.length,
           lastId: s.lastId ?? '',
         },

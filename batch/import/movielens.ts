@@ -5,7 +5,7 @@
  */
 import type { Item } from '../../shared/domain/items';
 import type { EventFormat } from './line-parser';
-import { derivedEventId } from './normalize-event';
+import { derivedEventId } from '../../shared/domain/event-ids';
 
 /** The genre columns of `u.item`, in file order (ML-100K's u.genre). */
 export const ML100K_GENRES = [
@@ -55,7 +55,7 @@ export const movieLensRatings: EventFormat = {
     const timestamp = time * 1000;
     return {
       event: {
-        id: derivedEventId(user, item, 'rating', timestamp),
+        id: derivedEventId({ userId: user, itemId: item, type: 'rating', timestamp }),
         userId: user,
         itemId: item,
         type: 'rating',

@@ -6,7 +6,7 @@ import type { Item } from '../../shared/domain/items';
 import { csvFields } from './csv-fields';
 import type { EventFormat } from './line-parser';
 import { item } from './movielens';
-import { derivedEventId } from './normalize-event';
+import { derivedEventId } from '../../shared/domain/event-ids';
 
 export const ratingsCsv: EventFormat = {
   hasHeader: true,
@@ -36,7 +36,7 @@ export const ratingsCsv: EventFormat = {
       const timestamp = Math.round(seconds * 1000);
       return {
         event: {
-          id: derivedEventId(user, itemId, 'rating', timestamp),
+          id: derivedEventId({ userId: user, itemId, type: 'rating', timestamp }),
           userId: user,
           itemId,
           type: 'rating',

@@ -46,6 +46,11 @@ export interface RunSize {
 /** Bytes per event of the snapshot's columns (4 + 4 + 4 + 8 + 8, rounded up for growth slack). */
 const SNAPSHOT_BYTES_PER_EVENT = 32;
 /**
+ * Bytes per event, at most, of the ids table that de-duplicates the log while it is read (8 per
+ * slot, 2–4 slots per event, plus the old table while it grows); gone once the snapshot is taken.
+ */
+const SEEN_IDS_BYTES_PER_EVENT = 48;
+/**
  * Items × items Float64 matrices alive at once while EASE is tuned and fitted: one (trainEase
  * builds, inverts and turns it into B in place; the search refits its winner instead of keeping
  * it beside the next trial).
@@ -65,7 +70,8 @@ export interface MemoryEstimate {
 /**
  * Peak memory, summing the data structures of every phase (conservative: the event columns are
  * released before training):
- * - snapshot columns: 5 numbers per event (32 bytes) and ~80 bytes per interned id;
+ * - snapshot columns: 5 numbers per event (32 bytes) and ~80 bytes per interned id, and the ids
+ *   table that de-duplicates the log while it is read (up to 48 bytes per event);
  * - the interaction matrix in COO plus its user- and item-major copies (~60 bytes per non-zero);
  * - user and item factors in Float32 and the Float64 working rows of ALS (~36 bytes per row·dim);
  * - EASE, when attempted: one dense items × items Float64 matrix (`easeBytes`), the only one
@@ -82,7 +88,7 @@ export interface MemoryEstimate {
 export function estimateMemory(size: RunSize): MemoryEstimate {
   const rows = size.users + size.items;
   const terms: Record<string, number> = {
-    snapshot: size.events * SNAPSHOT_BYTES_PER_EVENT + rows * 80,
+    snapshot: size.events * (SNAPSHOT_BYTES_PER_EVENT + SEEN_IDS_BYTES_PER_EVENT) + rows * 80,
     interactions: size.nonZeros * 60,
     factors: rows * size.dims * 36,
     ease: size.items <= size.easeMaxItems ? EASE_MATRICES * easeBytes(size.items) : 0,
@@ -118,13 +124,14 @@ export function easeMaxItemsFor(size: Omit<RunSize, 'easeMaxItems'>, budgetBytes
 }
 
 /**
- * The longest log a Worker run could hold at all: beyond it the snapshot columns alone (32 bytes per
- * event) exceed the budget, whatever the data's shape. Checked against the log length, so that such
- * a log is refused before it is read; the full estimate is checked once the sizes are known.
+ * The longest log a Worker run could hold at all: beyond it reading the snapshot alone (its columns
+ * and ids table, 80 bytes per event) exceeds the budget, whatever the data's shape. Checked against
+ * the log length, so that such a log is refused before it is read; the full estimate is checked
+ * once the sizes are known.
  */
 export function workerMaxEvents(limits: WorkerLimits = WORKER_LIMITS): number {
   const free = limits.memoryBytes * limits.plannedShare - RUNTIME_BYTES;
-  return Math.max(0, Math.floor(free / SNAPSHOT_BYTES_PER_EVENT));
+  return Math.max(0, Math.floor(free / (SNAPSHOT_BYTES_PER_EVENT + SEEN_IDS_BYTES_PER_EVENT)));
 }
 
 /**

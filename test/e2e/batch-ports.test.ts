@@ -8,7 +8,10 @@ import type { TopNRecord } from '../../shared/domain/artefacts';
 import type { BatchRunReport } from '../../shared/domain/batch';
 import type { StoredEvent } from '../../shared/domain/events';
 import { redisKeys } from '../../shared/keys';
+import { normalizeEvent } from '../../batch/import/normalize-event';
 import { startBatchStack, type BatchStack } from '../../batch/private-servers';
+import { takeSnapshot } from '../../batch/stages/snapshot';
+import { normaliseEvents } from '../../workers/api/services/ingest-service';
 
 let stack: BatchStack;
 let redis: Redis;
@@ -63,6 +66,28 @@ describe('UpstashEventLog', () => {
     const [id] = await log.append([event(1)]);
     const entries = await log.read({ until: id!, count: 10 });
     expect(entries.map((e) => e.event)).toEqual([null, event(1)]);
+  });
+});
+
+describe('the snapshot of the log', () => {
+  it('takes each event id once: a file imported twice, an event both imported and posted', async () => {
+    const log = new UpstashEventLog(redis, 5);
+    const file = Array.from({ length: 12 }, (_, i) => {
+      const { id: _id, ...rest } = event(i);
+      return normalizeEvent(rest, 0);
+    });
+    await log.append(file);
+    await log.append(file);
+    // What the API stores for the first line sent again without an id (the same derived id).
+    const { id: _id, ...line } = event(0);
+    await log.append(normaliseEvents([line], {}, null, 0));
+    await log.append([event(500)]);
+    const snapshot = await takeSnapshot(log, new UpstashCatalogue(redis), { chunk: 4 });
+    expect(snapshot).toMatchObject({ duplicates: 13, skipped: 0 });
+    expect(snapshot.events.length).toBe(13);
+    const back = [...snapshot.events.events()].map(({ id: _, ...e }) => e);
+    const original = [...file, event(500)].map(({ id: _, ...e }) => e);
+    expect(back).toEqual(original);
   });
 });
 

@@ -1,11 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_EVENT_WEIGHTS } from '../../../shared/domain/events';
-import {
-  derivedEventId,
-  eventWeight,
-  keyedEventId,
-  normaliseEvents,
-} from '../../../workers/api/services/ingest-service';
+import { hexDigest } from '../../../shared/digest';
+import { derivedEventId, keyedEventId } from '../../../shared/domain/event-ids';
+import { eventWeight, normaliseEvents } from '../../../workers/api/services/ingest-service';
 
 describe('event normalisation', () => {
   it('weighs events by type, ratings by their value', () => {
@@ -18,16 +15,18 @@ describe('event normalisation', () => {
 
   it('derives the same id for the same (user, item, type, time) and different ids otherwise', async () => {
     const e = { userId: 'u', itemId: 'i', type: 'view', timestamp: 1 };
-    const id = await derivedEventId(e);
+    const id = derivedEventId(e);
     expect(id).toMatch(/^d-[0-9a-f]{32}$/);
-    expect(await derivedEventId({ ...e })).toBe(id);
-    expect(await derivedEventId({ ...e, timestamp: 2 })).not.toBe(id);
-    expect(await derivedEventId({ ...e, userId: 'u2' })).not.toBe(id);
+    // The ids the API gave before they were shared with the importer (Web Crypto's SHA-256).
+    expect(id).toBe(`d-${(await hexDigest('SHA-256', 'u\u0000i\u0000view\u00001')).slice(0, 32)}`);
+    expect(derivedEventId({ ...e })).toBe(id);
+    expect(derivedEventId({ ...e, timestamp: 2 })).not.toBe(id);
+    expect(derivedEventId({ ...e, userId: 'u2' })).not.toBe(id);
   });
 
-  it('fills in ids and times, parses ISO times, and orders the batch by event time', async () => {
+  it('fills in ids and times, parses ISO times, and orders the batch by event time', () => {
     const now = Date.UTC(2026, 0, 5);
-    const out = await normaliseEvents(
+    const out = normaliseEvents(
       [
         { userId: 'u', itemId: 'b', type: 'view', timestamp: '2026-01-02T00:00:00Z', id: 'x1' },
         { userId: 'u', itemId: 'a', type: 'like', timestamp: Date.UTC(2026, 0, 1) },
@@ -49,31 +48,31 @@ describe('event normalisation', () => {
     expect(out[2]!.id).toMatch(/^d-/);
   });
 
-  it('derives ids of events with neither id nor time from the Idempotency-Key, whenever they arrive', async () => {
+  it('derives ids of events with neither id nor time from the Idempotency-Key, whenever they arrive', () => {
     const inputs = [
       { userId: 'u', itemId: 'a', type: 'view' },
       { userId: 'u', itemId: 'b', type: 'view', timestamp: 7 },
       { userId: 'u', itemId: 'c', type: 'view', id: 'own' },
     ];
-    const ids = async (now: number, key?: string) =>
-      (await normaliseEvents(inputs, DEFAULT_EVENT_WEIGHTS, null, now, undefined, key))
+    const ids = (now: number, key?: string) =>
+      normaliseEvents(inputs, DEFAULT_EVENT_WEIGHTS, null, now, undefined, key)
         .map((e) => [e.itemId, e.id])
         .sort();
-    const [first, retry] = [await ids(1_000, 'req-1'), await ids(2_000, 'req-1')];
+    const [first, retry] = [ids(1_000, 'req-1'), ids(2_000, 'req-1')];
     expect(retry).toEqual(first);
     expect(first).toEqual([
-      ['a', await keyedEventId('req-1', inputs[0]!)],
-      ['b', await derivedEventId({ ...inputs[1]!, timestamp: 7 })],
+      ['a', keyedEventId('req-1', inputs[0]!)],
+      ['b', derivedEventId({ ...inputs[1]!, timestamp: 7 })],
       ['c', 'own'],
     ]);
     expect(first[0]![1]).toMatch(/^k-[0-9a-f]{32}$/);
-    expect((await ids(1_000, 'req-2'))[0]).not.toEqual(first[0]);
+    expect(ids(1_000, 'req-2')[0]).not.toEqual(first[0]);
     // Without a key the id follows the time of arrival, so a retry would count again.
-    expect((await ids(1_000))[0]).not.toEqual((await ids(2_000))[0]);
+    expect(ids(1_000)[0]).not.toEqual(ids(2_000)[0]);
   });
 
-  it('tags events with the receiving edge location unless they name their own', async () => {
-    const out = await normaliseEvents(
+  it('tags events with the receiving edge location unless they name their own', () => {
+    const out = normaliseEvents(
       [
         { userId: 'u', itemId: 'a', type: 'view', timestamp: 1 },
         {

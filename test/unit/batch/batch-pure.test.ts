@@ -14,7 +14,12 @@ import {
   workerRefusal,
   type RunSize,
 } from '../../../batch/stages/platform-limits';
-import { EventColumns, isStoredEvent, type Snapshot } from '../../../batch/stages/snapshot';
+import {
+  EventColumns,
+  SeenIds,
+  isStoredEvent,
+  type Snapshot,
+} from '../../../batch/stages/snapshot';
 import { buildTrainingData } from '../../../batch/stages/training-data';
 import { table } from '../../../batch/summary-table';
 import {
@@ -109,6 +114,15 @@ describe('snapshot columns and training data', () => {
     expect(cols.firstSeen().get('a')).toBe(10);
   });
 
+  it('knows the event ids it has seen, across table growth', () => {
+    const seen = new SeenIds();
+    const ids = Array.from({ length: 20_000 }, (_, i) => `d-${i.toString(16).padStart(32, '0')}`);
+    expect(ids.every((id) => seen.add(id))).toBe(true);
+    expect(ids.every((id) => !seen.add(id))).toBe(true);
+    expect(seen.add('imp-0')).toBe(true);
+    expect(seen.bytes()).toBeLessThanOrEqual(20_001 * 32);
+  });
+
   it('rejects entries without the fields training needs', () => {
     expect(isStoredEvent(events[0])).toBe(true);
     expect(isStoredEvent({ ...events[0], timestamp: 'x' })).toBe(false);
@@ -123,6 +137,7 @@ describe('snapshot columns and training data', () => {
       lastId: '1-0',
       events: cols,
       skipped: 0,
+      duplicates: 0,
       items: [
         {
           itemId: 'a',

@@ -8,7 +8,9 @@ import {
   movieLensRatings,
   parseMovieLensItems,
 } from '../../../batch/import/movielens';
-import { derivedEventId, normalizeEvent } from '../../../batch/import/normalize-event';
+import { normalizeEvent } from '../../../batch/import/normalize-event';
+import { normaliseEvents } from '../../../workers/api/services/ingest-service';
+import { derivedEventId } from '../../../shared/domain/event-ids';
 import { parseMoviesCsv, ratingsCsv } from '../../../batch/import/ratings-csv';
 
 const NOW = Date.UTC(2026, 0, 1);
@@ -47,7 +49,9 @@ describe('MovieLens ratings', () => {
       value: 5,
       timestamp: 978300760000,
     });
-    expect(events[0]!.id).toBe(derivedEventId('196', '242', 'rating', 881250949000));
+    expect(events[0]!.id).toBe(
+      derivedEventId({ userId: '196', itemId: '242', type: 'rating', timestamp: 881250949000 }),
+    );
   });
 
   it('reads u.item genre flags and release dates into items with categories', () => {
@@ -143,6 +147,11 @@ describe('JSON lines', () => {
     const c = normalizeEvent({ userId: 'u', itemId: 'i', type: 'view', timestamp: 6 }, NOW);
     expect(a.id).toBe(b.id);
     expect(a.id).not.toBe(c.id);
-    expect(a.id).toMatch(/^imp-[0-9a-f]{16}$/);
+    // The id the API gives the same event, so that it is stored once whichever way it comes.
+    expect(a.id).toBe(
+      normaliseEvents([{ userId: 'u', itemId: 'i', type: 'view', timestamp: 5 }], {}, null, NOW)[0]!
+        .id,
+    );
+    expect(a.id).toMatch(/^d-[0-9a-f]{32}$/);
   });
 });

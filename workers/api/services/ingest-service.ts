@@ -4,7 +4,7 @@
  * consumed set and trending; after the answer, fold-in refreshes the affected users' vectors.
  */
 import type { OnlineUserVector } from '../../../shared/domain/artefacts';
-import { hexDigest } from '../../../shared/digest';
+import { derivedEventId, keyedEventId } from '../../../shared/domain/event-ids';
 import { IngestUnconfirmedError, StoreError } from '../../../shared/errors';
 import type { EventInput } from '../../../shared/domain/events';
 import {
@@ -37,34 +37,8 @@ export function eventWeight(
   return base;
 }
 
-/** `prefix` and the first 32 hex digits of the SHA-256 of `parts` joined by NUL. */
-async function digestId(prefix: string, parts: readonly (string | number)[]): Promise<string> {
-  return prefix + (await hexDigest('SHA-256', parts.join('\u0000'))).slice(0, 32);
-}
-
-/** A deterministic id for an event sent without one: SHA-256 of (userId, itemId, type, timestamp). */
-export function derivedEventId(e: {
-  userId: string;
-  itemId: string;
-  type: string;
-  timestamp: number;
-}): Promise<string> {
-  return digestId('d-', [e.userId, e.itemId, e.type, e.timestamp]);
-}
-
-/**
- * The id of an event sent with neither id nor timestamp in a request with an `Idempotency-Key`:
- * SHA-256 of (key, userId, itemId, type), so that the same request sent again repeats it.
- */
-export function keyedEventId(
-  idempotencyKey: string,
-  e: { userId: string; itemId: string; type: string },
-): Promise<string> {
-  return digestId('k-', [idempotencyKey, e.userId, e.itemId, e.type]);
-}
-
 /** Normalises the validated input events, oldest first (the recent list is ordered by event time). */
-export async function normaliseEvents(
+export function normaliseEvents(
   inputs: readonly EventInput[],
   weights: Readonly<Record<string, number>>,
   model: ServingModel | null,
@@ -73,39 +47,37 @@ export async function normaliseEvents(
   colo?: string,
   /** The request's `Idempotency-Key`, for the ids of events with neither id nor timestamp. */
   idempotencyKey?: string,
-): Promise<IngestEvent[]> {
-  const events = await Promise.all(
-    inputs.map(async (input): Promise<IngestEvent> => {
-      const timestamp =
-        input.timestamp === undefined
-          ? nowMs
-          : typeof input.timestamp === 'number'
-            ? input.timestamp
-            : Date.parse(input.timestamp);
-      const id =
-        input.id ??
-        (input.timestamp === undefined && idempotencyKey !== undefined
-          ? await keyedEventId(idempotencyKey, input)
-          : await derivedEventId({ ...input, timestamp }));
-      const row = model?.rowOf.get(input.itemId);
-      const context =
-        colo === undefined || input.context?.colo !== undefined
-          ? input.context
-          : { ...input.context, colo };
-      return {
-        id,
-        userId: input.userId,
-        itemId: input.itemId,
-        type: input.type,
-        ...(input.value === undefined ? {} : { value: input.value }),
-        timestamp,
-        ...(input.sessionId === undefined ? {} : { sessionId: input.sessionId }),
-        ...(context === undefined ? {} : { context }),
-        weight: eventWeight(weights, input),
-        categories: row === undefined ? null : (model!.manifest.items[row]?.categories ?? []),
-      };
-    }),
-  );
+): IngestEvent[] {
+  const events = inputs.map((input): IngestEvent => {
+    const timestamp =
+      input.timestamp === undefined
+        ? nowMs
+        : typeof input.timestamp === 'number'
+          ? input.timestamp
+          : Date.parse(input.timestamp);
+    const id =
+      input.id ??
+      (input.timestamp === undefined && idempotencyKey !== undefined
+        ? keyedEventId(idempotencyKey, input)
+        : derivedEventId({ ...input, timestamp }));
+    const row = model?.rowOf.get(input.itemId);
+    const context =
+      colo === undefined || input.context?.colo !== undefined
+        ? input.context
+        : { ...input.context, colo };
+    return {
+      id,
+      userId: input.userId,
+      itemId: input.itemId,
+      type: input.type,
+      ...(input.value === undefined ? {} : { value: input.value }),
+      timestamp,
+      ...(input.sessionId === undefined ? {} : { sessionId: input.sessionId }),
+      ...(context === undefined ? {} : { context }),
+      weight: eventWeight(weights, input),
+      categories: row === undefined ? null : (model!.manifest.items[row]?.categories ?? []),
+    };
+  });
   return events
     .map((e, i) => ({ e, i }))
     .sort((a, b) => a.e.timestamp - b.e.timestamp || a.i - b.i)
@@ -121,7 +93,7 @@ export async function ingestEvents(
   idempotencyKey?: string,
 ): Promise<IngestResult> {
   const model = deps.models.peek(deps.models.lastVersion);
-  const events = await normaliseEvents(
+  const events = normaliseEvents(
     inputs,
     deps.config.EDGEREC_EVENT_WEIGHTS,
     model,
