@@ -154,6 +154,21 @@ describe('CORS and rate limits', () => {
     );
     expect(res.status).toBe(204);
     expect(res.headers.get('Access-Control-Allow-Origin')).toBe('https://shop.example');
+    const posting = await app.request(
+      '/v1/events',
+      {
+        method: 'OPTIONS',
+        headers: {
+          Origin: 'https://shop.example',
+          'Access-Control-Request-Method': 'POST',
+          'Access-Control-Request-Headers': 'authorization, content-type, idempotency-key',
+        },
+      },
+      { ...env, EDGEREC_CORS_ORIGINS: 'https://shop.example' },
+    );
+    expect(posting.status).toBe(204);
+    const allowed = posting.headers.get('Access-Control-Allow-Headers')!.toLowerCase().split(',');
+    expect(allowed.map((h) => h.trim())).toContain('idempotency-key');
     const other = await app.request(
       '/v1/trending',
       {

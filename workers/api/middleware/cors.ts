@@ -10,12 +10,15 @@ export function corsFromConfig(): MiddlewareHandler<AppEnv> {
     const allowed = setting.split(',').map((o) => o.trim());
     const handler = cors({
       origin: allowed.includes('*') ? '*' : (origin) => (allowed.includes(origin) ? origin : null),
-      allowHeaders: ['Authorization', 'Content-Type'],
+      // Idempotency-Key: a browser that posts events may make its retries safe too.
+      allowHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key'],
       allowMethods: ['GET', 'POST', 'PUT', 'DELETE', 'OPTIONS'],
       exposeHeaders: [
         'Server-Timing',
         'Retry-After',
+        'X-RateLimit-Limit',
         'X-RateLimit-Remaining',
+        'X-RateLimit-Status',
         'X-Edgerec-Round-Trips',
       ],
       maxAge: 600,
