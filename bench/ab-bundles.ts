@@ -35,7 +35,8 @@ import { importItems, importRatings } from './importer';
 import { annUserEvents, splitKnownUsers } from './latency';
 import type { Rating } from './ratings';
 import { parseServerTiming } from './server-timing';
-import { allocatePorts, stackLauncher } from './stack';
+import { allocateStackPorts } from '../local/stack';
+import { stackLauncher } from './stack';
 import { summariseSample } from './stats';
 
 const TARGETS = ['cache-hit', 'ann', 'cold-user'] as const;
@@ -96,7 +97,7 @@ async function main(): Promise<void> {
     process.env.EDGEREC_SERVICE_RECORD = resolve(recordTo);
   }
   const scratch = mkdtempSync(join(tmpdir(), 'edgerec-ab-'));
-  const launch = stackLauncher(await allocatePorts(), (line) => console.log(line));
+  const launch = stackLauncher(await allocateStackPorts(), (line) => console.log(line));
   const stack = await launch({ stateDir: join(scratch, 'state'), realtime: 'on' });
   const apis: DirectApi[] = [];
   try {

@@ -27,7 +27,8 @@ import { parseBenchArgs, type BenchOptions } from './options';
 import { measureServedQuality } from './quality';
 import { formatRatings, sliceUsers, type Rating } from './ratings';
 import { writeJson, writeSummary, PUBLISHED_NDCG } from './report';
-import { allocatePorts, stackLauncher, stopAllStacks, withStack } from './stack';
+import { allocateStackPorts } from '../local/stack';
+import { stackLauncher, stopAllStacks, withStack } from './stack';
 import { StageTimer } from './stage-timer';
 import { combineRuns, type NumberTree } from './stats';
 import { renderSummary } from './summary';
@@ -106,7 +107,7 @@ async function main(): Promise<number> {
   }
   // Quick runs train with the default hyper-parameters (no tuning search), served and offline alike.
   const batchSettings: BatchSettings = options.quick ? { tune: 'off' } : {};
-  const ports = await allocatePorts();
+  const ports = await allocateStackPorts();
   const launch = stackLauncher(ports, log, time);
   const has = (s: Parameters<BenchOptions['sections']['has']>[0]) => options.sections.has(s);
   // The latency section also serves the API in plain workerd (bench/direct-api.ts); its bundle is

@@ -2,7 +2,6 @@
  * Starts the local stack for the benchmark (as `npm start` does, but with empty stores, its own
  * ports and a temporary state folder) and guarantees it is stopped.
  */
-import { freeLoopbackPort } from '../local/ports';
 import { startStack, type StackPorts } from '../local/stack';
 import { BenchApi, type BenchKeys } from './api-client';
 import { untimed, type TimeStage } from './stage-timer';
@@ -40,17 +39,6 @@ let shuttingDown = false;
 export async function stopAllStacks(shutdown = false): Promise<void> {
   if (shutdown) shuttingDown = true;
   await Promise.allSettled([...running].map((stop) => stop()));
-}
-
-/** Free loopback ports for one stack (kept for the whole run, so that restarts reuse them). */
-export async function allocatePorts(): Promise<StackPorts> {
-  const ports: number[] = [];
-  while (ports.length < 4) {
-    const p = await freeLoopbackPort();
-    if (!ports.includes(p)) ports.push(p);
-  }
-  const [api, redis, redisRest, vectorRest] = ports as [number, number, number, number];
-  return { api, redis, redisRest, vectorRest };
 }
 
 /**

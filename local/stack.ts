@@ -10,7 +10,7 @@ import { configSchema } from '../shared/config';
 import { demoUserId, generateDemo, type DemoData } from './demo/generate';
 import { loadDemo } from './demo/load';
 import { startCronEmulator } from './cron-emulator';
-import { freeLoopbackPort, isPortFree } from './ports';
+import { isPortFree, stablePorts } from './ports';
 import { spawnGroup, type ChildGroup } from './process-group';
 import {
   findRedisServer,
@@ -50,6 +50,18 @@ export const DEFAULT_PORTS: StackPorts = {
   redisRest: 8079,
   vectorRest: 8078,
 };
+
+/**
+ * Ports for a stack beside others (tests, benchmarks, a helper's run): free now, outside the
+ * kernel's ephemeral range (`stablePorts`), none of `npm start`'s nor of `avoid`.
+ */
+export async function allocateStackPorts(avoid: Iterable<number> = []): Promise<StackPorts> {
+  const [api, redis, redisRest, vectorRest] = (await stablePorts(4, [
+    ...avoid,
+    ...Object.values(DEFAULT_PORTS),
+  ])) as [number, number, number, number];
+  return { api, redis, redisRest, vectorRest };
+}
 
 /** Environment variables that override `DEFAULT_PORTS`. */
 export const PORT_ENV: Record<keyof StackPorts, string> = {
@@ -227,7 +239,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     };
 
     // Everything that does not depend on Redis starts at once; the Redis REST server follows Redis.
-    const inspectorPort = await freeLoopbackPort();
+    const [inspectorPort] = (await stablePorts(1, Object.values(ports))) as [number];
     const wrangler = startWranglerDev({
       repoRoot: REPO_ROOT,
       stateDir,

@@ -1,25 +1,14 @@
 /** Environment and ports for stacks the end-to-end tests start (apart from the test servers and `npm start`). */
-import { freeLoopbackPort } from '../../local/ports';
-import { DEFAULT_PORTS, type StackPorts } from '../../local/stack';
+import { allocateStackPorts as allocateLocalStackPorts, type StackPorts } from '../../local/stack';
 import { TEST_PORTS } from '../setup/test-ports';
 
 /**
- * Four loopback ports the kernel reports free, none of them a fixed port of the test servers or of
- * `npm start` — so a test stack never collides with a developer's stack or another helper's run.
- * Allocated once per test file, so that a restart in the same file reuses them.
+ * Ports for a test stack: none of them a fixed port of the test servers or of `npm start`, so a
+ * test stack never collides with a developer's stack or another helper's run. Allocated once per
+ * test file, so that a restart in the same file reuses them.
  */
-export async function allocateStackPorts(): Promise<StackPorts> {
-  const taken = new Set<number>([...Object.values(TEST_PORTS), ...Object.values(DEFAULT_PORTS)]);
-  const ports: number[] = [];
-  while (ports.length < 4) {
-    const port = await freeLoopbackPort();
-    if (!taken.has(port)) {
-      taken.add(port);
-      ports.push(port);
-    }
-  }
-  const [api, redis, redisRest, vectorRest] = ports as [number, number, number, number];
-  return { api, redis, redisRest, vectorRest };
+export function allocateStackPorts(): Promise<StackPorts> {
+  return allocateLocalStackPorts(Object.values(TEST_PORTS));
 }
 
 /**
