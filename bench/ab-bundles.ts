@@ -13,7 +13,10 @@
  * real-time ratings each; `cold-user`: a new id per request), and prints per revision the client
  * time, the handler's `Server-Timing` stages, where the slowest 1% of requests spent their time,
  * and the CPU each process used per request (/proc). With `--record-redis <file>`, the stack's
- * Redis REST server appends every request it answers to `file`, for `bench/redis-rest-gc.ts`.
+ * Redis REST server appends every request it answers to `file`, for `bench/redis-rest-gc.ts`. With
+ * `--profile <file>`, the second revision's workerd is CPU-profiled through the V8 inspector during
+ * the measured requests: the profile goes to `file` (DevTools opens it) and the functions with the
+ * most self time are printed.
  */
 import { execFileSync } from 'node:child_process';
 import {
@@ -30,11 +33,13 @@ import { join, resolve } from 'node:path';
 import type { BenchApi } from './api-client';
 import { REPO_ROOT } from './child-process';
 import { loadMl100kSplit, ml100kMissing, standInRatings } from './datasets';
-import { buildApiBundle, startDirectApi, type DirectApi } from './direct-api';
+import { selfTimes, startCpuProfile } from './cpu-profile';
+import { buildApiBundle, DIRECT_API_NAME, startDirectApi, type DirectApi } from './direct-api';
 import { importItems, importRatings } from './importer';
 import { annUserEvents, splitKnownUsers } from './latency';
 import type { Rating } from './ratings';
 import { parseServerTiming } from './server-timing';
+import { stablePorts } from '../local/ports';
 import { allocateStackPorts } from '../local/stack';
 import { stackLauncher } from './stack';
 import { summariseSample } from './stats';
@@ -45,12 +50,14 @@ const targetAt = args.indexOf('--target');
 const target = targetAt < 0 ? 'cache-hit' : args.splice(targetAt, 2)[1];
 const recordAt = args.indexOf('--record-redis');
 const recordTo = recordAt < 0 ? undefined : args.splice(recordAt, 2)[1];
+const profileAt = args.indexOf('--profile');
+const profileTo = profileAt < 0 ? undefined : args.splice(profileAt, 2)[1];
 const [revA, revB, requestsArg] = args;
 const requests = Number(requestsArg ?? 2000);
 if (!revA || !revB || !TARGETS.includes(target as never) || !(requests > 0)) {
   console.error(
     'usage: npx tsx bench/ab-bundles.ts <rev-a> <rev-b> [requests, default 2000] ' +
-      `[--target ${TARGETS.join('|')}] [--record-redis <file>]`,
+      `[--target ${TARGETS.join('|')}] [--record-redis <file>] [--profile <file.cpuprofile>]`,
   );
   process.exit(2);
 }
@@ -111,8 +118,13 @@ async function main(): Promise<void> {
     console.log(`batch: ${(await stack.api.runBatch(20 * 60 * 1000)).report.version}`);
 
     const revs = [revA!, revB!];
-    for (const rev of revs)
-      apis.push(await startDirectApi(await bundleOf(rev, scratch), stack.stateDir));
+    // The second revision's workerd serves the V8 inspector when its CPU is to be profiled.
+    const [inspectorPort] = await stablePorts(1);
+    for (const [i, rev] of revs.entries()) {
+      const bundle = await bundleOf(rev, scratch);
+      const inspect = profileTo !== undefined && i === 1 ? inspectorPort : undefined;
+      apis.push(await startDirectApi(bundle, stack.stateDir, inspect));
+    }
     const userOf = await usersFor(stack.api, data);
     const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
     const get = (api: DirectApi, userId: string) =>
@@ -151,9 +163,12 @@ async function main(): Promise<void> {
       }
     };
     for (let i = 0; i < 200; i++) await round(false);
+    const profiling =
+      profileTo === undefined ? null : await startCpuProfile(inspectorPort!, DIRECT_API_NAME);
     const before = cpuTicks();
     for (let i = 0; i < requests; i++) await round(true);
     const after = cpuTicks();
+    const profile = await profiling?.stop();
 
     console.log(`\ntarget ${target}`);
     revs.forEach((rev, i) => {
@@ -175,6 +190,18 @@ async function main(): Promise<void> {
     console.log(
       '(the two workerd processes serving the revisions were started in the order given)',
     );
+    if (profile && profileTo) {
+      writeFileSync(profileTo, JSON.stringify(profile));
+      const { busyMs, functions } = selfTimes(profile);
+      console.log(
+        `\n${revB}: CPU profile in ${profileTo}; ${(busyMs / requests).toFixed(2)} ms of ` +
+          'JavaScript and runtime per request (V8 samples, not idle), most self time first:',
+      );
+      for (const f of functions.slice(0, 30)) {
+        const share = ((100 * f.ms) / busyMs).toFixed(1);
+        console.log(`  ${share.padStart(5)}%  ${(f.ms / requests).toFixed(3)} ms  ${f.name}`);
+      }
+    }
   } finally {
     for (const api of apis) await api.close();
     await stack.stop();

@@ -14,7 +14,7 @@ import { Miniflare, type WorkerOptions } from 'miniflare';
 import { unstable_getMiniflareWorkerOptions } from 'wrangler';
 import { workerConfigPaths } from '../local/wrangler-dev';
 
-const DIRECT_API_NAME = 'edgerec-api-direct';
+export const DIRECT_API_NAME = 'edgerec-api-direct';
 
 /** A running direct API. */
 export interface DirectApi {
@@ -47,7 +47,12 @@ export async function buildApiBundle(repoRoot: string, outdir: string): Promise<
  * stack whose state folder is `stateDir`. The batch worker is not served here: `BATCH` answers
  * 503, so only the public read and write endpoints are meant to be measured through it.
  */
-export async function startDirectApi(bundle: string, stateDir: string): Promise<DirectApi> {
+export async function startDirectApi(
+  bundle: string,
+  stateDir: string,
+  /** Serves the V8 inspector on this port (for `bench/cpu-profile.ts`); default none. */
+  inspectorPort?: number,
+): Promise<DirectApi> {
   // Bindings, compatibility settings and `.dev.vars` of the stack's copy of wrangler.toml.
   const { workerOptions } = unstable_getMiniflareWorkerOptions(workerConfigPaths(stateDir).api);
   const mf = new Miniflare({
@@ -76,6 +81,7 @@ export async function startDirectApi(bundle: string, stateDir: string): Promise<
     unsafeDirectSockets: [{ host: '127.0.0.1', port: 0 }],
     host: '127.0.0.1',
     port: 0,
+    ...(inspectorPort === undefined ? {} : { inspectorPort }),
   });
   await mf.ready;
   const url = (await mf.unsafeGetDirectURL(DIRECT_API_NAME)).origin;

@@ -1,0 +1,81 @@
+/**
+ * CPU profiles of a worker in workerd through the V8 inspector Miniflare serves (`inspectorPort`):
+ * start sampling, stop, and the functions that took the most CPU (self time), for finding where a
+ * request's CPU goes in the runtime a deployed Worker has.
+ */
+import WebSocket from 'ws';
+
+/** A V8 `Profiler.Profile` (the `.cpuprofile` format DevTools opens). */
+export interface CpuProfile {
+  nodes: {
+    id: number;
+    callFrame: { functionName: string; url: string; lineNumber: number; columnNumber: number };
+    hitCount?: number;
+  }[];
+  startTime: number;
+  endTime: number;
+  samples?: number[];
+}
+
+/** A running profile of the worker named `worker`; `stop` ends it and returns the profile. */
+export async function startCpuProfile(
+  inspectorPort: number,
+  worker: string,
+  samplingIntervalUs = 100,
+): Promise<{ stop(): Promise<CpuProfile> }> {
+  const targets = (await (await fetch(`http://127.0.0.1:${inspectorPort}/json`)).json()) as {
+    title?: string;
+    id?: string;
+    webSocketDebuggerUrl: string;
+  }[];
+  const target = targets.find((t) => t.title?.includes(worker) || t.id?.includes(worker));
+  if (!target) {
+    throw new Error(`no inspector target for ${worker}: ${targets.map((t) => t.title).join(', ')}`);
+  }
+  const socket = new WebSocket(target.webSocketDebuggerUrl);
+  await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
+  let nextId = 0;
+  const pending = new Map<number, (result: unknown) => void>();
+  socket.on('message', (data: Buffer) => {
+    const message = JSON.parse(data.toString()) as { id?: number; result?: unknown };
+    if (message.id !== undefined) pending.get(message.id)?.(message.result);
+  });
+  const send = (method: string, params: object = {}) =>
+    new Promise<unknown>((resolve) => {
+      const id = ++nextId;
+      pending.set(id, resolve);
+      socket.send(JSON.stringify({ id, method, params }));
+    });
+  await send('Profiler.enable');
+  await send('Profiler.setSamplingInterval', { interval: samplingIntervalUs });
+  await send('Profiler.start');
+  return {
+    async stop() {
+      const { profile } = (await send('Profiler.stop')) as { profile: CpuProfile };
+      socket.close();
+      return profile;
+    },
+  };
+}
+
+/** Self time in ms per function (name, file, line), most first, and the total of non-idle time. */
+export function selfTimes(profile: CpuProfile): {
+  busyMs: number;
+  functions: { name: string; ms: number }[];
+} {
+  const samples = profile.nodes.reduce((n, node) => n + (node.hitCount ?? 0), 0);
+  const msPerSample = (profile.endTime - profile.startTime) / 1000 / Math.max(1, samples);
+  const byName = new Map<string, number>();
+  let busyMs = 0;
+  for (const node of profile.nodes) {
+    const { functionName, url, lineNumber } = node.callFrame;
+    if (functionName === '(idle)' || !node.hitCount) continue;
+    const file = url.slice(url.lastIndexOf('/') + 1);
+    const name = `${functionName || '(anonymous)'} ${file ? `${file}:${lineNumber + 1}` : ''}`;
+    const ms = node.hitCount * msPerSample;
+    byName.set(name, (byName.get(name) ?? 0) + ms);
+    busyMs += ms;
+  }
+  const functions = [...byName].map(([name, ms]) => ({ name, ms })).sort((a, b) => b.ms - a.ms);
+  return { busyMs, functions };
+}
