@@ -2,7 +2,14 @@ import { describe, expect, it, beforeAll } from 'vitest';
 import { createApp } from '../../../workers/api/app';
 import { dependenciesFor } from '../../../workers/api/deps';
 import { testEnv } from './api-client';
-import { dramaTopN, SEED_VERSION, seedVersion, topNPart } from './seed-version';
+import {
+  dramaTopN,
+  SEED_VERSION,
+  seedVector,
+  seedVersion,
+  testStateStore,
+  topNPart,
+} from './seed-version';
 
 /** Nothing listens here: connections are refused at once. */
 const NOWHERE = 'http://127.0.0.1:9';
@@ -50,6 +57,20 @@ describe('degraded answers', () => {
     expect(body.items.every((i) => i.sources.includes('popular'))).toBe(true);
     // i40 is the most popular seed item.
     expect(body.items[0]!.itemId).toBe('i40');
+  });
+
+  it('keeps ANN answers for a user this isolate has served when Redis is unreachable', async () => {
+    const user = `held-when-down-${Date.now()}`;
+    const vector = { version: SEED_VERSION, vector: seedVector('i03'), updatedAt: 1, events: 1 };
+    await testStateStore().writeUserVectors(new Map([[user, vector]]), 60);
+    const up = await recommend({}, user);
+    expect(up.items.some((i) => i.sources.includes('ann'))).toBe(true);
+    const down = await recommend({ UPSTASH_REDIS_REST_URL: NOWHERE }, user);
+    expect(down.degraded).toEqual(['redis:error']);
+    expect(down.items.some((i) => i.sources.includes('ann'))).toBe(true);
+    // A user it has not served gets no ANN answer: there is no vector to ask with.
+    const other = await recommend({ UPSTASH_REDIS_REST_URL: NOWHERE }, `${user}-other`);
+    expect(other.items.some((i) => i.sources.includes('ann'))).toBe(false);
   });
 
   it('skips ANN with `ann:error` when the vector server is unreachable, still answering from Redis', async () => {

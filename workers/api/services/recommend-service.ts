@@ -151,12 +151,15 @@ export async function recommendFor(
   // A vector of another length (e.g. a base model without user embeddings) is no vector.
   const fits = (v: number[] | undefined) =>
     v !== undefined && model !== null && v.length === model.dims ? v : null;
-  const userVector = fits(online?.vector) ?? fits(topN?.vector) ?? null;
+  // With Redis out, the vector this isolate last served the user with (on-line, perhaps) is the
+  // freshest there is, and its query has already left.
+  const heldVector = state === null && ahead?.version === version ? fits(ahead.vector) : null;
+  const userVector = heldVector ?? fits(online?.vector) ?? fits(topN?.vector) ?? null;
 
   // ANN only where the cached top-N (KV's or Redis's copy) cannot answer alone: no cached list, a
   // vector that moved on-line since the batch, or a category filter the list may barely cover.
   // Asking it for every cache hit would let approximate matches displace the exact batch top-N.
-  const annAlone = topN === null || online !== null;
+  const annAlone = topN === null || online !== null || heldVector !== null;
   const needsAnn = annAlone || req.category !== undefined;
   let ann: RecommendInput['ann'] = null;
   if (model && version !== null && userVector !== null && needsAnn) {
@@ -182,7 +185,8 @@ export async function recommendFor(
   } else if (ahead) {
     timings.add('ann', 0, 'ahead, unused');
   }
-  if (model && version !== null) {
+  // Without Redis's answer there is nothing new to keep.
+  if (model && version !== null && state !== null) {
     deps.userVectors.set(version, req.userId, userVector && { vector: userVector, annAlone });
   }
 

@@ -1,9 +1,10 @@
 /**
  * The user vectors this isolate last served with, by user, of the served version. Unlike top-N
  * lists a user's vector changes within a version (fold-in after each event), so a held vector is
- * never the answer's vector: it lets the vector query leave beside the Redis round trip that
- * brings the current one, instead of after it. The answer is still scored with the current vector;
- * only its ANN candidates may come from a vector a few events old.
+ * not the answer's vector while Redis answers: it lets the vector query leave beside the Redis
+ * round trip that brings the current one, instead of after it. The answer is still scored with the
+ * current vector; only its ANN candidates may come from a vector a few events old. With Redis out,
+ * the held vector is the freshest there is, and the answer is scored with it.
  */
 import { VersionedLru } from './versioned-lru';
 
