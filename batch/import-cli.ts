@@ -6,6 +6,7 @@
  * run trains on them. Settings (UPSTASH_REDIS_REST_URL/TOKEN) come from the environment or `.dev.vars`.
  */
 import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { UpstashCatalogue } from '../shared/adapters/upstash-catalogue';
 import { UpstashEventLog } from '../shared/adapters/upstash-event-log';
@@ -24,16 +25,17 @@ import { createProgressBar } from './progress-bar';
 const FORMATS = ['movielens', 'ratings-csv', 'csv', 'jsonl'] as const;
 type Format = (typeof FORMATS)[number];
 
-function eventFormat(format: Format, now: number): EventFormat {
+/** `fileKey`: ids of events with neither id nor time come from it and their line number. */
+function eventFormat(format: Format, now: number, fileKey: string): EventFormat {
   switch (format) {
     case 'movielens':
       return movieLensRatings;
     case 'ratings-csv':
       return ratingsCsv;
     case 'csv':
-      return genericCsv(now);
+      return genericCsv(now, fileKey);
     case 'jsonl':
-      return jsonLines(now);
+      return jsonLines(now, fileKey);
   }
 }
 
@@ -86,7 +88,8 @@ async function main(): Promise<number> {
   const bar = createProgressBar();
   const report = await importEventFile(
     new UpstashEventLog(redis),
-    eventFormat(format, now),
+    // The file's absolute path: importing the same file again repeats the ids of its lines.
+    eventFormat(format, now, `import:${resolve(values.file)}`),
     values.file,
     { onProgress: (done, total) => bar.update('import (bytes)', done, total) },
   );

@@ -20,7 +20,8 @@ export function parseTimestamp(cell: string): number | string | undefined {
   return text;
 }
 
-export function genericCsv(defaultTime: number): EventFormat {
+/** `fileKey`: see `normalizeEvent`'s `lineKey` (default: one key per import time). */
+export function genericCsv(defaultTime: number, fileKey = `import@${defaultTime}`): EventFormat {
   return {
     hasHeader: true,
     begin: (header) => {
@@ -39,7 +40,7 @@ export function genericCsv(defaultTime: number): EventFormat {
         session: at('sessionid', 'session'),
       };
       if (col.user < 0 || col.item < 0) throw new Error('CSV needs userId and itemId columns');
-      return (line) => {
+      return (line, lineNumber) => {
         const f = csvFields(line);
         const cell = (i: number) => (i >= 0 ? (f[i] ?? '').trim() : '');
         const input: Record<string, unknown> = {
@@ -57,7 +58,8 @@ export function genericCsv(defaultTime: number): EventFormat {
           return {
             skip: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '),
           };
-        return { event: normalizeEvent(parsed.data as EventInput, defaultTime) };
+        const lineKey = `${fileKey}:${lineNumber}`;
+        return { event: normalizeEvent(parsed.data as EventInput, defaultTime, lineKey) };
       };
     },
   };

@@ -3,10 +3,11 @@ import { eventInputSchema } from '../../shared/domain/events';
 import type { EventFormat } from './line-parser';
 import { normalizeEvent } from './normalize-event';
 
-export function jsonLines(defaultTime: number): EventFormat {
+/** `fileKey`: see `normalizeEvent`'s `lineKey` (default: one key per import time). */
+export function jsonLines(defaultTime: number, fileKey = `import@${defaultTime}`): EventFormat {
   return {
     hasHeader: false,
-    begin: () => (line) => {
+    begin: () => (line, lineNumber) => {
       let value: unknown;
       try {
         value = JSON.parse(line);
@@ -19,7 +20,7 @@ export function jsonLines(defaultTime: number): EventFormat {
           skip: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '),
         };
       }
-      return { event: normalizeEvent(parsed.data, defaultTime) };
+      return { event: normalizeEvent(parsed.data, defaultTime, `${fileKey}:${lineNumber}`) };
     },
   };
 }

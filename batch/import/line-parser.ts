@@ -16,7 +16,8 @@ export type LineResult = { event: StoredEvent } | { skip: string } | null;
 export interface EventFormat {
   /** True when the first line is a header (consumed by `begin`). */
   hasHeader: boolean;
-  begin(header: string | null): (line: string) => LineResult;
+  /** `lineNumber`: 1-based, counting the header (what problems report). */
+  begin(header: string | null): (line: string, lineNumber: number) => LineResult;
 }
 
 /** Feeds lines to a format one at a time (streaming), counting skipped lines and keeping problems. */
@@ -24,7 +25,7 @@ export class EventLineReader {
   readonly problems: ImportProblem[] = [];
   skipped = 0;
   private line = 0;
-  private parse: ((line: string) => LineResult) | null = null;
+  private parse: ((line: string, lineNumber: number) => LineResult) | null = null;
 
   constructor(
     private readonly format: EventFormat,
@@ -40,7 +41,7 @@ export class EventLineReader {
       if (this.format.hasHeader) return null;
     }
     if (line.trim() === '') return null;
-    const result = this.parse(line);
+    const result = this.parse(line, this.line);
     if (result === null) return null;
     if ('event' in result) return result.event;
     this.skipped++;

@@ -1,5 +1,5 @@
 /** Turns an `EventInput` (as the API or an import file gives it) into the `StoredEvent` of the log. */
-import { derivedEventId } from '../../shared/domain/event-ids';
+import { derivedEventId, keyedEventId } from '../../shared/domain/event-ids';
 import type { EventInput, StoredEvent } from '../../shared/domain/events';
 
 /** Milliseconds since epoch from a number of ms or an ISO 8601 string. */
@@ -7,11 +7,25 @@ export function toMillis(timestamp: number | string): number {
   return typeof timestamp === 'number' ? timestamp : Date.parse(timestamp);
 }
 
-/** The stored form of `input`; `defaultTime` (ms) when it has no timestamp. */
-export function normalizeEvent(input: EventInput, defaultTime: number): StoredEvent {
+/**
+ * The stored form of `input`; `defaultTime` (ms) when it has no timestamp. An event without an id
+ * gets the one the API would give it: from (user, item, type, time), or, with neither id nor
+ * timestamp, from `lineKey` (where it was read, e.g. `<file>:<line>`) as the API does from an
+ * `Idempotency-Key`, so that repeated lines stay distinct events and the same file imported again
+ * repeats their ids.
+ */
+export function normalizeEvent(
+  input: EventInput,
+  defaultTime: number,
+  lineKey?: string,
+): StoredEvent {
   const timestamp = input.timestamp === undefined ? defaultTime : toMillis(input.timestamp);
   const event: StoredEvent = {
-    id: input.id ?? derivedEventId({ ...input, timestamp }),
+    id:
+      input.id ??
+      (input.timestamp === undefined && lineKey !== undefined
+        ? keyedEventId(lineKey, input)
+        : derivedEventId({ ...input, timestamp })),
     userId: input.userId,
     itemId: input.itemId,
     type: input.type,

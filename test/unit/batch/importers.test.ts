@@ -128,6 +128,30 @@ describe('generic CSV', () => {
   });
 });
 
+describe('ids of imported events', () => {
+  const lines = [
+    'userId,itemId,type,timestamp',
+    'u1,i1,click,',
+    'u1,i1,click,',
+    'u1,i2,click,1700000000',
+  ];
+
+  it('keeps repeated lines without a time apart, and repeats them when the file comes again', () => {
+    const once = parseEventLines(genericCsv(NOW, 'import:/data/clicks.csv'), lines).events;
+    const again = parseEventLines(genericCsv(NOW + 60_000, 'import:/data/clicks.csv'), lines);
+    expect(new Set(once.map((e) => e.id)).size).toBe(3);
+    expect(again.events.map((e) => e.id)).toEqual(once.map((e) => e.id));
+    expect(once[0]!.id).toMatch(/^k-[0-9a-f]{32}$/);
+    // A line with a time gets the id the API gives that event, whichever file it is in.
+    const elsewhere = parseEventLines(genericCsv(NOW, 'import:/other.csv'), lines).events;
+    expect(elsewhere[2]!.id).toBe(once[2]!.id);
+    expect(elsewhere[0]!.id).not.toBe(once[0]!.id);
+    // Without a file key, one key per import time: repeated lines still stay apart.
+    const plain = parseEventLines(genericCsv(NOW), lines).events;
+    expect(new Set(plain.map((e) => e.id)).size).toBe(3);
+  });
+});
+
 describe('JSON lines', () => {
   it('validates each line like an API event and keeps ids', () => {
     const { events, problems } = parseEventLines(jsonLines(NOW), [
