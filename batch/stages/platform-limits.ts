@@ -69,9 +69,10 @@ export interface MemoryEstimate {
 
 /**
  * Peak memory, summing the data structures of every phase (conservative: the event columns are
- * released before training):
- * - snapshot columns: 5 numbers per event (32 bytes) and ~80 bytes per interned id, and the ids
- *   table that de-duplicates the log while it is read (up to 48 bytes per event);
+ * released before training), or, when larger, what reading the log alone holds (the columns, the
+ * ids table that de-duplicates the log — up to 48 bytes per event, gone before anything below
+ * exists — and the runtime):
+ * - snapshot columns: 5 numbers per event (32 bytes) and ~80 bytes per interned id;
  * - the interaction matrix in COO plus its user- and item-major copies (~60 bytes per non-zero);
  * - user and item factors in Float32 and the Float64 working rows of ALS (~36 bytes per row·dim);
  * - EASE, when attempted: one dense items × items Float64 matrix (`easeBytes`), the only one
@@ -88,15 +89,16 @@ export interface MemoryEstimate {
 export function estimateMemory(size: RunSize): MemoryEstimate {
   const rows = size.users + size.items;
   const terms: Record<string, number> = {
-    snapshot: size.events * (SNAPSHOT_BYTES_PER_EVENT + SEEN_IDS_BYTES_PER_EVENT) + rows * 80,
+    snapshot: size.events * SNAPSHOT_BYTES_PER_EVENT + rows * 80,
     interactions: size.nonZeros * 60,
     factors: rows * size.dims * 36,
     ease: size.items <= size.easeMaxItems ? EASE_MATRICES * easeBytes(size.items) : 0,
     scorer: Math.min(size.users * LIMITS.topN, SCORER_ROWS_CAP) * FEATURE_COUNT * 8,
     runtime: RUNTIME_BYTES,
   };
-  const total = Object.values(terms).reduce((a, b) => a + b, 0);
-  return { total, terms };
+  const phases = Object.values(terms).reduce((a, b) => a + b, 0);
+  const reading = terms.snapshot! + size.events * SEEN_IDS_BYTES_PER_EVENT + RUNTIME_BYTES;
+  return { total: Math.max(phases, reading), terms };
 }
 
 /** Why a run does not fit the Worker, or null when it does. */

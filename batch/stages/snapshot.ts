@@ -25,8 +25,8 @@ export class Interner {
 
 /**
  * The event ids a snapshot has taken, as 64-bit fingerprints (two 32-bit hashes of the id, FNV-1a
- * and MurmurHash2's multiply-xorshift step) in an open-addressing table at most half full: 16 bytes
- * per event, where a `Set` of the id strings would take about 100. Two distinct ids of a million
+ * and MurmurHash2's multiply-xorshift step) in an open-addressing table at most half full: 16–32
+ * bytes per event (48 while it grows), where a `Set` of the id strings would take about 100. Two distinct ids of a million
  * share a fingerprint with a probability near 3 × 10⁻⁸.
  */
 export class SeenIds {
@@ -217,7 +217,7 @@ export async function takeSnapshot(
       for (const entry of entries) {
         const e = entry.event;
         if (!isStoredEvent(e)) skipped++;
-        else if (e.id !== undefined && e.id !== '' && !seen.add(e.id)) duplicates++;
+        else if (typeof e.id === 'string' && e.id !== '' && !seen.add(e.id)) duplicates++;
         else events.push(e);
       }
       options.onProgress?.(events.length + skipped + duplicates, total);
