@@ -33,7 +33,7 @@ import { join, resolve } from 'node:path';
 import type { BenchApi } from './api-client';
 import { REPO_ROOT } from './child-process';
 import { loadMl100kSplit, ml100kMissing, standInRatings } from './datasets';
-import { selfTimes, startCpuProfile } from './cpu-profile';
+import { selfShares, startCpuProfile } from './cpu-profile';
 import { buildApiBundle, DIRECT_API_NAME, startDirectApi, type DirectApi } from './direct-api';
 import { importItems, importRatings } from './importer';
 import { annUserEvents, splitKnownUsers } from './latency';
@@ -192,15 +192,12 @@ async function main(): Promise<void> {
     );
     if (profile && profileTo) {
       writeFileSync(profileTo, JSON.stringify(profile));
-      const { busyMs, functions } = selfTimes(profile);
       console.log(
-        `\n${revB}: CPU profile in ${profileTo}; ${(busyMs / requests).toFixed(2)} ms of ` +
-          'JavaScript and runtime per request (V8 samples, not idle), most self time first:',
+        `\n${revB}: CPU profile in ${profileTo}; share of the samples (not idle) by function, ` +
+          'most self time first:',
       );
-      for (const f of functions.slice(0, 30)) {
-        const share = ((100 * f.ms) / busyMs).toFixed(1);
-        console.log(`  ${share.padStart(5)}%  ${(f.ms / requests).toFixed(3)} ms  ${f.name}`);
-      }
+      for (const f of selfShares(profile).slice(0, 30))
+        console.log(`  ${(100 * f.share).toFixed(1).padStart(5)}%  ${f.name}`);
     }
   } finally {
     for (const api of apis) await api.close();

@@ -58,24 +58,23 @@ export async function startCpuProfile(
   };
 }
 
-/** Self time in ms per function (name, file, line), most first, and the total of non-idle time. */
-export function selfTimes(profile: CpuProfile): {
-  busyMs: number;
-  functions: { name: string; ms: number }[];
-} {
-  const samples = profile.nodes.reduce((n, node) => n + (node.hitCount ?? 0), 0);
-  const msPerSample = (profile.endTime - profile.startTime) / 1000 / Math.max(1, samples);
+/**
+ * Each function's (name, file, line) share of the samples that were not `(idle)`, most first.
+ * Shares only: workerd does not mark the time it waits for I/O as idle, so the samples cover wall
+ * time, not CPU time (the process's CPU is in /proc).
+ */
+export function selfShares(profile: CpuProfile): { name: string; share: number }[] {
   const byName = new Map<string, number>();
-  let busyMs = 0;
+  let busy = 0;
   for (const node of profile.nodes) {
     const { functionName, url, lineNumber } = node.callFrame;
     if (functionName === '(idle)' || !node.hitCount) continue;
     const file = url.slice(url.lastIndexOf('/') + 1);
     const name = `${functionName || '(anonymous)'} ${file ? `${file}:${lineNumber + 1}` : ''}`;
-    const ms = node.hitCount * msPerSample;
-    byName.set(name, (byName.get(name) ?? 0) + ms);
-    busyMs += ms;
+    byName.set(name, (byName.get(name) ?? 0) + node.hitCount);
+    busy += node.hitCount;
   }
-  const functions = [...byName].map(([name, ms]) => ({ name, ms })).sort((a, b) => b.ms - a.ms);
-  return { busyMs, functions };
+  return [...byName]
+    .map(([name, hits]) => ({ name, share: hits / Math.max(1, busy) }))
+    .sort((a, b) => b.share - a.share);
 }

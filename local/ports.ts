@@ -45,7 +45,8 @@ const STABLE_LOW = 20000;
 /**
  * `count` distinct ports free on 127.0.0.1 now, none in `avoid`, drawn below the kernel's
  * ephemeral range: such a port stays free between this check and a server's bind unless another
- * program binds it on purpose, while a port-0 port, once released, may be handed to any outgoing
+ * program binds it on purpose (another stack allocating at the same moment could draw the same
+ * one: one chance in thousands), while a port-0 port, once released, may be handed to any outgoing
  * connection or port-0 listener in between (a test stack once failed to start so, with "Address
  * already in use"). Where the ephemeral range leaves no room below it, port 0's ports.
  */

@@ -1,4 +1,4 @@
-/** Hex digests with Web Crypto (workerd and Node alike): API key hashes, derived ids, script hashes. */
+/** Hex digests with Web Crypto (workerd and Node alike): API key hashes, script hashes. */
 
 /** The lowercase hex digest of the UTF-8 bytes of `text`. */
 export async function hexDigest(algorithm: 'SHA-1' | 'SHA-256', text: string): Promise<string> {

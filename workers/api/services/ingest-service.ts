@@ -191,8 +191,11 @@ export async function foldInUsers(
   }
   await deps.state.writeUserVectors(vectors, USER_VECTOR_TTL_SECONDS);
   // Written: this isolate's next recommendation for these users can send its vector query early.
-  for (const [userId, v] of vectors) {
-    deps.userVectors.set(v.version, userId, { vector: v.vector, annAlone: true });
+  // (Not for a version a batch replaced while this ran: that would drop every vector held.)
+  if (result.version === deps.models.lastVersion) {
+    for (const [userId, v] of vectors) {
+      deps.userVectors.set(v.version, userId, { vector: v.vector, annAlone: true });
+    }
   }
   return vectors.size;
 }

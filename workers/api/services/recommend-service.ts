@@ -163,25 +163,21 @@ export async function recommendFor(
   const needsAnn = annAlone || req.category !== undefined;
   let ann: RecommendInput['ann'] = null;
   if (model && version !== null && userVector !== null && needsAnn) {
-    // One vector query at most: a query sent ahead for another version is not repeated (a batch
-    // has just replaced it; the new version's top-N answers this once without ANN candidates).
-    let outcome: BudgetOutcome<VectorMatch[]> | null = null;
+    let outcome: BudgetOutcome<VectorMatch[]>;
     let desc = 'ann';
-    if (ahead === null) {
-      roundTrips.vector++;
-      outcome = await queryAnn(deps, version, userVector, req.category);
-    } else if (ahead.version !== version) {
-      desc = 'ahead, other version';
-    } else {
+    if (ahead !== null && ahead.version === version) {
       outcome = await ahead.outcome;
       desc = sameVector(ahead.vector, userVector) ? 'ahead' : 'ahead, older vector';
+    } else {
+      // A query sent ahead for the version a batch has just replaced is asked again: the only
+      // request with two vector queries, in the moment this isolate learns of the new version.
+      roundTrips.vector++;
+      outcome = await queryAnn(deps, version, userVector, req.category);
     }
-    timings.add('ann', outcome?.ms ?? 0, desc);
-    if (outcome) {
-      const entry = degradedEntry(outcome);
-      if (entry) degraded.push(entry);
-      if (outcome.ok) ann = outcome.value;
-    }
+    timings.add('ann', outcome.ms, desc);
+    const entry = degradedEntry(outcome);
+    if (entry) degraded.push(entry);
+    if (outcome.ok) ann = outcome.value;
   } else if (ahead) {
     timings.add('ann', 0, 'ahead, unused');
   }
