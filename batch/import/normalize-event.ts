@@ -1,5 +1,5 @@
 /** Turns an `EventInput` (as the API or an import file gives it) into the `StoredEvent` of the log. */
-import { derivedEventId, keyedEventId } from '../../shared/domain/event-ids';
+import { eventIdOf } from '../../shared/domain/event-ids';
 import type { EventInput, StoredEvent } from '../../shared/domain/events';
 
 /** Milliseconds since epoch from a number of ms or an ISO 8601 string. */
@@ -21,11 +21,7 @@ export function normalizeEvent(
 ): StoredEvent {
   const timestamp = input.timestamp === undefined ? defaultTime : toMillis(input.timestamp);
   const event: StoredEvent = {
-    id:
-      input.id ??
-      (input.timestamp === undefined && lineKey !== undefined
-        ? keyedEventId(lineKey, input)
-        : derivedEventId({ ...input, timestamp })),
+    id: eventIdOf(input, timestamp, lineKey),
     userId: input.userId,
     itemId: input.itemId,
     type: input.type,

@@ -30,3 +30,18 @@ export function keyedEventId(
 ): string {
   return digestId('k-', [idempotencyKey, e.userId, e.itemId, e.type]);
 }
+
+/**
+ * The id an event is stored under: its own; with neither id nor time but a `key` (a request's
+ * `Idempotency-Key`, an import's file and line), `keyedEventId`; else `derivedEventId` at
+ * `timestamp`, the time it is stored with.
+ */
+export function eventIdOf(
+  input: { id?: string; userId: string; itemId: string; type: string; timestamp?: unknown },
+  timestamp: number,
+  key?: string,
+): string {
+  if (input.id !== undefined) return input.id;
+  if (input.timestamp === undefined && key !== undefined) return keyedEventId(key, input);
+  return derivedEventId({ ...input, timestamp });
+}

@@ -4,7 +4,7 @@
  * consumed set and trending; after the answer, fold-in refreshes the affected users' vectors.
  */
 import type { OnlineUserVector } from '../../../shared/domain/artefacts';
-import { derivedEventId, keyedEventId } from '../../../shared/domain/event-ids';
+import { eventIdOf } from '../../../shared/domain/event-ids';
 import { IngestUnconfirmedError, StoreError } from '../../../shared/errors';
 import type { EventInput } from '../../../shared/domain/events';
 import {
@@ -55,11 +55,7 @@ export function normaliseEvents(
         : typeof input.timestamp === 'number'
           ? input.timestamp
           : Date.parse(input.timestamp);
-    const id =
-      input.id ??
-      (input.timestamp === undefined && idempotencyKey !== undefined
-        ? keyedEventId(idempotencyKey, input)
-        : derivedEventId({ ...input, timestamp }));
+    const id = eventIdOf(input, timestamp, idempotencyKey);
     const row = model?.rowOf.get(input.itemId);
     const context =
       colo === undefined || input.context?.colo !== undefined
