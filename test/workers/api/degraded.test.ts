@@ -3,6 +3,7 @@ import { createApp } from '../../../workers/api/app';
 import { dependenciesFor } from '../../../workers/api/deps';
 import { testEnv } from './api-client';
 import {
+  categoriesOfSeedItem,
   dramaTopN,
   SEED_VERSION,
   seedVector,
@@ -68,6 +69,15 @@ describe('degraded answers', () => {
     const down = await recommend({ UPSTASH_REDIS_REST_URL: NOWHERE }, user);
     expect(down.degraded).toEqual(['redis:error']);
     expect(down.items.some((i) => i.sources.includes('ann'))).toBe(true);
+    // With a category filter too: the query sent ahead carries it.
+    const comedy = await recommend(
+      { UPSTASH_REDIS_REST_URL: NOWHERE },
+      user,
+      'k=5&category=comedy',
+    );
+    expect(comedy.degraded).toEqual(['redis:error']);
+    expect(comedy.items.some((i) => i.sources.includes('ann'))).toBe(true);
+    for (const item of comedy.items) expect(categoriesOfSeedItem(item.itemId)).toContain('comedy');
     // A user it has not served gets no ANN answer: there is no vector to ask with.
     const other = await recommend({ UPSTASH_REDIS_REST_URL: NOWHERE }, `${user}-other`);
     expect(other.items.some((i) => i.sources.includes('ann'))).toBe(false);
