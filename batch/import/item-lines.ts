@@ -2,7 +2,7 @@
 import { itemInputSchema } from '../../shared/domain/items';
 import type { Item } from '../../shared/domain/items';
 import type { ImportProblem } from './line-parser';
-import { toMillis } from './normalize-event';
+import { toMillis } from '../../shared/domain/events';
 
 export function parseItemLines(
   lines: Iterable<string>,

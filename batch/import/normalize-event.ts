@@ -1,11 +1,6 @@
 /** Turns an `EventInput` (as the API or an import file gives it) into the `StoredEvent` of the log. */
 import { eventIdOf } from '../../shared/domain/event-ids';
-import type { EventInput, StoredEvent } from '../../shared/domain/events';
-
-/** Milliseconds since epoch from a number of ms or an ISO 8601 string. */
-export function toMillis(timestamp: number | string): number {
-  return typeof timestamp === 'number' ? timestamp : Date.parse(timestamp);
-}
+import { toMillis, type EventInput, type StoredEvent } from '../../shared/domain/events';
 
 /**
  * The stored form of `input`; `defaultTime` (ms) when it has no timestamp. An event without an id

@@ -1,6 +1,11 @@
 /** User events: the public input shape, and the shape stored in the durable event log. */
 import { z } from 'zod';
 
+/** Milliseconds since epoch of a time as the API and the importers take it: ms, or ISO 8601. */
+export function toMillis(time: number | string): number {
+  return typeof time === 'number' ? time : Date.parse(time);
+}
+
 export const ID_PATTERN = /^[A-Za-z0-9_.:@-]{1,128}$/;
 export const idSchema = z
   .string()

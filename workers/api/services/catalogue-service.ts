@@ -4,6 +4,7 @@
  * vector (its categories' centroid) in the version's vector namespace, so that it can be
  * recommended before the next batch.
  */
+import { toMillis } from '../../../shared/domain/events';
 import type { Item } from '../../../shared/domain/items';
 import type { z } from 'zod';
 import { ConflictError, NotFoundError } from '../../../shared/errors';
@@ -38,7 +39,7 @@ export interface ItemsWritten {
 
 function toTime(value: number | string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
-  return typeof value === 'number' ? value : Date.parse(value);
+  return toMillis(value);
 }
 
 /** Builds the stored record from the validated fields. */

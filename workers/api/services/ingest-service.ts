@@ -6,7 +6,7 @@
 import type { OnlineUserVector } from '../../../shared/domain/artefacts';
 import { eventIdOf } from '../../../shared/domain/event-ids';
 import { IngestUnconfirmedError, StoreError } from '../../../shared/errors';
-import type { EventInput } from '../../../shared/domain/events';
+import { toMillis, type EventInput } from '../../../shared/domain/events';
 import {
   foldInUser,
   prepareFoldIn,
@@ -49,12 +49,7 @@ export function normaliseEvents(
   idempotencyKey?: string,
 ): IngestEvent[] {
   const events = inputs.map((input): IngestEvent => {
-    const timestamp =
-      input.timestamp === undefined
-        ? nowMs
-        : typeof input.timestamp === 'number'
-          ? input.timestamp
-          : Date.parse(input.timestamp);
+    const timestamp = input.timestamp === undefined ? nowMs : toMillis(input.timestamp);
     const id = eventIdOf(input, timestamp, idempotencyKey);
     const row = model?.rowOf.get(input.itemId);
     const context =
