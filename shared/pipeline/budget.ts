@@ -8,13 +8,15 @@ export type BudgetOutcome<T> =
 /** The clock and timer the caller provides (pure code reads no clock itself). */
 export interface BudgetClock {
   now(): number;
-  /** Resolves after `ms`. */
-  sleep(ms: number): Promise<void>;
+  /** Calls `onTimeout` after `ms`; the function returned cancels the timer. */
+  setTimer(ms: number, onTimeout: () => void): () => void;
 }
 
 /**
- * Races `task` against a timer of `budgetMs`. The task is not cancelled when it loses (the
- * Upstash clients take an abort signal for that); its result is simply ignored.
+ * Races `task` against a timer of `budgetMs`, and cancels the timer once the race is decided (a
+ * request runs several budgeted tasks; their timers should not outlive it). The task is not
+ * cancelled when it loses (the Upstash clients take an abort signal for that); its result is
+ * simply ignored.
  */
 export async function runWithBudget<T>(
   name: string,
@@ -24,13 +26,19 @@ export async function runWithBudget<T>(
 ): Promise<BudgetOutcome<T>> {
   const start = clock.now();
   const TIMEOUT = Symbol('timeout');
+  let cancel = () => {};
+  const timeout = new Promise<typeof TIMEOUT>((resolve) => {
+    cancel = clock.setTimer(budgetMs, () => resolve(TIMEOUT));
+  });
   try {
-    const value = await Promise.race([task(), clock.sleep(budgetMs).then(() => TIMEOUT)]);
+    const value = await Promise.race([task(), timeout]);
     const ms = clock.now() - start;
     if (value === TIMEOUT) return { name, ok: false, reason: 'timeout', ms };
     return { name, ok: true, value: value as T, ms };
   } catch (error) {
     return { name, ok: false, reason: 'error', error, ms: clock.now() - start };
+  } finally {
+    cancel();
   }
 }
 

@@ -33,7 +33,10 @@ const byEnv = new WeakMap<ApiBindings, Deps>();
 
 const clock: BudgetClock = {
   now: () => performance.now(),
-  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  setTimer: (ms, onTimeout) => {
+    const timer = setTimeout(onTimeout, ms);
+    return () => clearTimeout(timer);
+  },
 };
 
 /** The dependencies for `env`; throws a 503 `AppError` naming invalid settings (never values). */

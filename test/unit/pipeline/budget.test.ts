@@ -1,10 +1,26 @@
 import { describe, expect, it } from 'vitest';
 import { degradedEntry, runWithBudget, type BudgetClock } from '../../../shared/pipeline/budget';
 
-const clock: BudgetClock = {
-  now: () => performance.now(),
-  sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
-};
+/** A real-time clock that counts the timers still pending. */
+function countingClock(): BudgetClock & { pending: () => number } {
+  const timers = new Set<ReturnType<typeof setTimeout>>();
+  return {
+    now: () => performance.now(),
+    setTimer(ms, onTimeout) {
+      const timer = setTimeout(() => {
+        timers.delete(timer);
+        onTimeout();
+      }, ms);
+      timers.add(timer);
+      return () => {
+        clearTimeout(timer);
+        timers.delete(timer);
+      };
+    },
+    pending: () => timers.size,
+  };
+}
+const clock = countingClock();
 
 describe('runWithBudget', () => {
   it('returns the value of a task that finishes in time', async () => {
@@ -29,5 +45,13 @@ describe('runWithBudget', () => {
     const o = await runWithBudget('redis', () => Promise.reject(boom), 50, clock);
     expect(degradedEntry(o)).toBe('redis:error');
     expect(o.ok === false && o.error).toBe(boom);
+  });
+
+  it('leaves no timer behind, whichever way the race ends', async () => {
+    const counting = countingClock();
+    await runWithBudget('kv', async () => 42, 60_000, counting);
+    await runWithBudget('redis', () => Promise.reject(new Error('boom')), 60_000, counting);
+    await runWithBudget('ann', () => new Promise(() => {}), 5, counting);
+    expect(counting.pending()).toBe(0);
   });
 });
