@@ -134,19 +134,32 @@ export async function startBatch(deps: BatchDeps, options: BatchOptions): Promis
   return { started: true, runId, done: new BatchRun(deps, options, report, lockTtlMs).run() };
 }
 
+const INTERRUPTED =
+  'interrupted: the run stopped before finishing (its process ended or its lock expired)';
+
 /** Reports left `running` by a process that died: the lock has passed on, so they are over. */
 async function markInterruptedRuns(store: VersionStore, runId: string, now: number): Promise<void> {
   for (const run of await store.recentRuns(20)) {
-    if (run.runId !== runId && (run.state === 'running' || run.state === 'queued')) {
-      await store.saveRun({
-        ...run,
-        state: 'failed',
-        finishedAt: now,
-        error:
-          'interrupted: the run stopped before finishing (its process ended or its lock expired)',
-      });
+    if (run.runId !== runId && unfinished(run)) {
+      await store.saveRun({ ...run, state: 'failed', finishedAt: now, error: INTERRUPTED });
     }
   }
+}
+
+/**
+ * `run` as it should be shown, given who holds the lock now. A run writes its final report before
+ * it releases its lock, so a report still `running` whose lock is gone belongs to a run that was
+ * stopped without a chance to finish (an evicted isolate, a platform limit, a killed process): it
+ * is shown as failed at once, not only once the next run marks it (`markInterruptedRuns`).
+ */
+export function runAsSeen(run: BatchRunReport, lockHolder: string | null): BatchRunReport {
+  return unfinished(run) && lockHolder !== run.runId
+    ? { ...run, state: 'failed', error: INTERRUPTED }
+    : run;
+}
+
+function unfinished(run: BatchRunReport): boolean {
+  return run.state === 'running' || run.state === 'queued';
 }
 
 /** State of one run between stages. */

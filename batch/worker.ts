@@ -12,7 +12,7 @@ import { KvOperationBudget, KvResultStore } from '../shared/adapters/kv-result-s
 import { parseConfig, type Config } from '../shared/config';
 import { batchTriggerSchema, type BatchTrigger } from '../shared/domain/batch';
 import { createBatchDeps } from './deps';
-import { startBatch, type BatchOptions } from './run-batch';
+import { runAsSeen, startBatch, type BatchOptions } from './run-batch';
 
 type BatchEnv = { Bindings: Env };
 
@@ -78,9 +78,12 @@ app.post('/runs', async (c) => {
 
 app.get('/runs/:id', async (c) => {
   const deps = createBatchDeps(configOf(c.env), { vectors: false });
-  const report = await deps.store.getRun(c.req.param('id'));
+  const [report, lock] = await Promise.all([
+    deps.store.getRun(c.req.param('id')),
+    deps.store.lockHolder(),
+  ]);
   if (!report) return problem(404, 'run-not-found', `no batch run ${c.req.param('id')}`);
-  return c.json(report);
+  return c.json(runAsSeen(report, lock));
 });
 
 app.get('/status', async (c) => {
@@ -106,7 +109,7 @@ app.get('/status', async (c) => {
         }
       : null,
     runningRun: lock,
-    runs,
+    runs: runs.map((run) => runAsSeen(run, lock)),
   });
 });
 

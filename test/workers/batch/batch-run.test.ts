@@ -261,4 +261,39 @@ describe('batch worker', () => {
       [first, third.version].sort(),
     );
   });
+
+  it('shows a run that stopped without its final report as failed once its lock is gone', async () => {
+    const store = deps().store;
+    // What an isolate stopped mid-run leaves behind: a report still `running`.
+    const ghost: BatchRunReport = {
+      runId: 'ghost-run',
+      state: 'running',
+      trigger: 'cron',
+      version: 'ghost-run',
+      startedAt: Date.now() - 60_000,
+      stages: [],
+    };
+    await store.saveRun(ghost);
+    const seen = async () => {
+      const status = (await (await call('/status')).json()) as { runs: BatchRunReport[] };
+      return {
+        run: (await (await call('/runs/ghost-run')).json()) as BatchRunReport,
+        inStatus: status.runs.find((r) => r.runId === 'ghost-run'),
+      };
+    };
+    expect(await store.acquireLock('ghost-run', 60_000)).toBe(true);
+    try {
+      const alive = await seen();
+      expect(alive.run.state).toBe('running');
+      expect(alive.inStatus?.state).toBe('running');
+    } finally {
+      expect(await store.releaseLock('ghost-run')).toBe(true);
+    }
+    const gone = await seen();
+    for (const run of [gone.run, gone.inStatus]) {
+      expect(run).toMatchObject({ state: 'failed', error: expect.stringMatching(/^interrupted/) });
+    }
+    // Only shown so: the stored report is left for the next run to mark.
+    expect((await store.getRun('ghost-run'))?.state).toBe('running');
+  });
 });
