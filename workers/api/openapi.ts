@@ -9,6 +9,7 @@ import {
   healthSchema,
   itemFieldsSchema,
   itemPathSchema,
+  itemSchema,
   itemsPostSchema,
   itemsWrittenSchema,
   itemWrittenSchema,
@@ -65,6 +66,17 @@ const OPERATIONS: Operation[] = [
     extraResponses: { 200: itemsWrittenSchema },
     description:
       'One item answers 201 (409 when it exists). A batch `{items:[...], onExisting?}` answers 200 with an outcome per item: validated whole before anything is written (errors name `body.items.<index>.<field>`), then written in one Redis transaction and one vector upsert; `onExisting: "skip"` (default) leaves live items as they are, so re-posting a batch changes nothing, `"replace"` replaces them. An item created after the last batch gets a provisional vector and can be recommended at once.',
+  },
+  {
+    method: 'get',
+    path: '/v1/items/{itemId}',
+    summary: 'Read an item',
+    scope: 'read',
+    params: itemPathSchema,
+    status: 200,
+    response: itemSchema,
+    description:
+      'The catalogue entry as stored, hidden items included (`hidden: true`); 404 for an unknown or deleted item. Not cached (`Cache-Control: no-store`), so a write shows in the next read.',
   },
   {
     method: 'put',

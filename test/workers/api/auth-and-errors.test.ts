@@ -34,6 +34,11 @@ const ROUTES: {
   },
   { scope: 'read', name: 'trending', call: (c) => c.v1.trending.$get({ query: {} }) },
   {
+    scope: 'read',
+    name: 'item',
+    call: (c) => c.v1.items[':itemId'].$get({ param: { itemId: 'i01' } }),
+  },
+  {
     scope: 'write',
     name: 'events',
     call: (c) =>

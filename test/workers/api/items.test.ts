@@ -72,6 +72,18 @@ describe('catalogue routes', () => {
     });
     expect(put.status).toBe(200);
     expect((await put.json()).item).toMatchObject({ categories: ['comedy'], title: 'renamed' });
+    // Read back with a read key, at once and uncached.
+    const got = await read.v1.items[':itemId'].$get({ param: { itemId } });
+    expect(got.status).toBe(200);
+    expect(got.headers.get('cache-control')).toBe('no-store');
+    if (got.status === 200) {
+      expect(await got.json()).toMatchObject({
+        itemId,
+        categories: ['comedy'],
+        title: 'renamed',
+        hidden: false,
+      });
+    }
     const bad = await write.v1.items.$post({
       json: { itemId: 'x', categories: 'drama' as unknown as string[] },
     });
@@ -96,6 +108,12 @@ describe('catalogue routes', () => {
     const del = await write.v1.items[':itemId'].$delete({ param: { itemId } });
     expect(del.status).toBe(204);
     expect(await recs()).not.toContain(itemId);
+    // A deleted item is gone for readers too (its tombstone is internal).
+    for (const id of [itemId, 'never-was']) {
+      const gone = await read.v1.items[':itemId'].$get({ param: { itemId: id } });
+      expect(gone.status).toBe(404);
+      expect(gone.headers.get('content-type')).toContain('application/problem+json');
+    }
     expect((await write.v1.items[':itemId'].$delete({ param: { itemId } })).status).toBe(404);
     expect(
       (await write.v1.items[':itemId'].$delete({ param: { itemId: 'never-was' } })).status,

@@ -6,6 +6,7 @@ const anon = clientWithKey('');
 const PUBLIC_API: [string, string][] = [
   ['post', '/v1/events'],
   ['post', '/v1/items'],
+  ['get', '/v1/items/{itemId}'],
   ['put', '/v1/items/{itemId}'],
   ['delete', '/v1/items/{itemId}'],
   ['get', '/v1/users/{userId}/recommendations'],

@@ -1,5 +1,5 @@
 /**
- * Catalogue routes: create (one item, or a batch of up to 1,000), replace, delete items; and
+ * Catalogue routes: create (one item, or a batch of up to 1,000), read, replace, delete items; and
  * `GET /v1/items/{itemId}/similar`.
  */
 import { Hono } from 'hono';
@@ -14,7 +14,13 @@ import {
   itemsPostSchema,
   similarQuerySchema,
 } from '../schemas';
-import { createItem, deleteItem, replaceItem, writeItems } from '../services/catalogue-service';
+import {
+  createItem,
+  deleteItem,
+  readItem,
+  replaceItem,
+  writeItems,
+} from '../services/catalogue-service';
 import { similarItems } from '../services/lists-service';
 
 export const itemRoutes = new Hono<AppEnv>()
@@ -48,6 +54,18 @@ export const itemRoutes = new Hono<AppEnv>()
       const { itemId, ...fields } = body;
       const written = await createItem(c.get('deps'), itemId, fields, Date.now());
       return c.json(written, 201);
+    },
+  )
+  .get(
+    '/:itemId',
+    requireScope('read'),
+    rateLimit({ alongside: true }),
+    validate('param', itemPathSchema),
+    async (c) => {
+      const item = await readItem(c.get('deps'), c.req.valid('param').itemId);
+      // Read after write: a PUT must show in the next GET.
+      c.header('Cache-Control', 'no-store');
+      return c.json(item, 200);
     },
   )
   .put(

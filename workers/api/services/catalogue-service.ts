@@ -163,6 +163,13 @@ export async function replaceItem(
   return single(await writeItems(deps, [{ itemId, fields }], 'replace', nowMs));
 }
 
+/** The stored item (hidden ones too); 404 for an unknown or deleted one. */
+export async function readItem(deps: Deps, itemId: string): Promise<Item> {
+  const item = await deps.state.getItem(itemId);
+  if (!item || item.deleted) throw new NotFoundError(`Item ${itemId} does not exist.`);
+  return item;
+}
+
 /** Marks an item deleted (kept as a tombstone so that serving can drop it everywhere). */
 export async function deleteItem(deps: Deps, itemId: string, nowMs: number): Promise<void> {
   const existing = await deps.state.getItem(itemId);
