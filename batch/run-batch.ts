@@ -244,6 +244,7 @@ class BatchRun {
           events: s.events.length,
           skipped: s.skipped,
           duplicates: s.duplicates,
+          erased: s.erased,
           items: s.items.length,
           lastId: s.lastId ?? '',
         },

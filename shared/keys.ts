@@ -34,6 +34,11 @@ export const redisKeys = {
   userVector: (userId: string) => `${PREFIX}:uvec:${userId}`,
   /** STRING: JSON `Item` of the catalogue. */
   item: (itemId: string) => `${PREFIX}:item:${itemId}`,
+  /**
+   * ZSET: user ids whose data was erased (`DELETE /v1/users/{userId}`), scored by the erasure time
+   * in ms; the next batch deletes their earlier events from the log and takes them off the set.
+   */
+  erasures: `${PREFIX}:erasures`,
   /** ZSET: every catalogue item id scored by createdAt ms. */
   items: `${PREFIX}:items`,
   /** ZSET: item ids created after the last batch (cold-start items), scored by createdAt ms. */

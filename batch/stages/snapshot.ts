@@ -171,6 +171,8 @@ export interface Snapshot {
    * window.
    */
   duplicates: number;
+  /** Log entries of erased users, logged before their erasure: deleted from the log, not read. */
+  erased: number;
   items: Item[];
 }
 
@@ -205,28 +207,42 @@ export async function takeSnapshot(
   options: SnapshotOptions = {},
 ): Promise<Snapshot> {
   const chunk = options.chunk ?? 5000;
-  const [lastId, total] = await Promise.all([log.lastId(), log.length()]);
+  const [lastId, total, erasures] = await Promise.all([log.lastId(), log.length(), log.erasures()]);
   const events = new EventColumns();
   const seen = new SeenIds();
   let skipped = 0;
   let duplicates = 0;
+  let erased = 0;
   if (lastId !== null) {
     let after: string | undefined;
     for (;;) {
       const entries = await log.read({ after, until: lastId, count: chunk });
+      const toErase: string[] = [];
       for (const entry of entries) {
         const e = entry.event;
-        if (!isStoredEvent(e)) skipped++;
+        if (erasures.size > 0 && erasedEntry(entry.id, e, erasures)) toErase.push(entry.id);
+        else if (!isStoredEvent(e)) skipped++;
         else if (typeof e.id === 'string' && e.id !== '' && !seen.add(e.id)) duplicates++;
         else events.push(e);
       }
-      options.onProgress?.(events.length + skipped + duplicates, total);
+      erased += await log.remove(toErase);
+      options.onProgress?.(events.length + skipped + duplicates + erased, total);
       if (entries.length < chunk) break;
       after = entries[entries.length - 1]!.id;
       if (after === lastId) break;
       await options.onChunk?.();
     }
   }
+  // Every entry up to lastId was read: the erasures listed before the read are complete.
+  await log.settleErasures(erasures);
   const items = await catalogue.all();
-  return { lastId, events, skipped, duplicates, items };
+  return { lastId, events, skipped, duplicates, erased, items };
+}
+
+/** An entry of an erased user logged at or before the erasure (the log position's ms part). */
+function erasedEntry(id: string, event: unknown, erasures: ReadonlyMap<string, number>): boolean {
+  const userId = (event as { userId?: unknown } | null)?.userId;
+  if (typeof userId !== 'string') return false;
+  const at = erasures.get(userId);
+  return at !== undefined && Number(id.slice(0, id.indexOf('-'))) <= at;
 }

@@ -14,6 +14,17 @@ for i = 1, #ARGV do ids[i] = redis.call('XADD', KEYS[1], '*', 'e', ARGV[i]) end
 return ids
 `;
 
+/** ZREM of each ARGV pair (user id, erasure time) whose score is still that time. */
+const SETTLE_ERASURES = `
+local removed = 0
+for i = 1, #ARGV, 2 do
+  if tonumber(redis.call('ZSCORE', KEYS[1], ARGV[i])) == tonumber(ARGV[i + 1]) then
+    removed = removed + redis.call('ZREM', KEYS[1], ARGV[i])
+  end
+end
+return removed
+`;
+
 /** Raw XRANGE reply: `[[id, [field, value, ...]], ...]`. */
 type RawStreamEntries = [string, string[]][];
 
@@ -49,6 +60,26 @@ export class UpstashEventLog implements EventLog {
     const raw = (await this.redis.xrange(redisKeys.eventLog, start, until, count)) as unknown;
     const entries = (raw ?? []) as RawStreamEntries;
     return entries.map(([id, fields]) => ({ id, event: decodeFields(fields) }));
+  }
+
+  async remove(ids: readonly string[]): Promise<number> {
+    if (ids.length === 0) return 0;
+    return await this.redis.xdel(redisKeys.eventLog, [...ids]);
+  }
+
+  async erasures(): Promise<Map<string, number>> {
+    const flat = (await this.redis.zrange(redisKeys.erasures, 0, -1, {
+      withScores: true,
+    })) as string[];
+    const out = new Map<string, number>();
+    for (let i = 0; i + 1 < flat.length; i += 2) out.set(flat[i]!, Number(flat[i + 1]));
+    return out;
+  }
+
+  async settleErasures(done: ReadonlyMap<string, number>): Promise<void> {
+    if (done.size === 0) return;
+    const args = [...done].flatMap(([userId, atMs]) => [userId, String(atMs)]);
+    await this.redis.eval(SETTLE_ERASURES, [redisKeys.erasures], args);
   }
 }
 

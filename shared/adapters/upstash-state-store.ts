@@ -62,6 +62,26 @@ const TEMPLATES = {
   eventLog: redisKeys.eventLog,
 };
 
+/**
+ * `eraseUser` in one atomic step. KEYS: the user's recent list, recent weights, consumed set and
+ * online vector, the versions ZSET, the erasures ZSET; ARGV: the top-N key with `{v}` for the
+ * version, the user id. The erasure time is Redis's clock, the clock of the event log's positions
+ * (which the batch compares it with). Replies `[erasure ms, keys deleted, version...]`.
+ */
+const ERASE_USER = `
+local deleted = redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4])
+local versions = redis.call('ZRANGE', KEYS[5], 0, -1)
+for _, v in ipairs(versions) do
+  deleted = deleted + redis.call('DEL', (string.gsub(ARGV[1], '{v}', function() return v end)))
+end
+local now = redis.call('TIME')
+local ms = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
+redis.call('ZADD', KEYS[6], ms, ARGV[2])
+local reply = {ms, deleted}
+for _, v in ipairs(versions) do table.insert(reply, v) end
+return reply
+`;
+
 /** What `EVALSHA` names the serving-state script by (computed on first use). */
 let servingScriptSha1: string | undefined;
 
@@ -274,6 +294,24 @@ export class UpstashStateStore implements StateStore, EdgeResultReader {
       items: itemIds.map((_, i) => parseJson<Item>(raw[i])),
       version: typeof version === 'string' ? version : null,
     };
+  }
+
+  async eraseUser(
+    userId: string,
+  ): Promise<{ erasedAt: number; versions: string[]; keysDeleted: number }> {
+    const keys = [
+      redisKeys.recent(userId),
+      redisKeys.recentWeights(userId),
+      redisKeys.consumed(userId),
+      redisKeys.userVector(userId),
+      redisKeys.versions,
+      redisKeys.erasures,
+    ];
+    const reply = await this.call('erase user', () =>
+      this.writer.eval(ERASE_USER, keys, [redisKeys.version(V).topN(userId), userId]),
+    );
+    const [erasedAt, keysDeleted, ...versions] = reply as [number, number, ...string[]];
+    return { erasedAt: Number(erasedAt), versions, keysDeleted: Number(keysDeleted) };
   }
 
   async putItem(item: Item, options: { fresh: boolean }): Promise<void> {

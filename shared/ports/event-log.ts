@@ -27,4 +27,10 @@ export interface EventLog {
   length(): Promise<number>;
   /** Up to `count` entries after `after` and up to `until`, oldest first. */
   read(range: EventLogRange): Promise<EventLogEntry[]>;
+  /** Deletes entries by position; returns how many were there. */
+  remove(ids: readonly string[]): Promise<number>;
+  /** Users whose data was erased, each with the erasure time in ms: their earlier events go. */
+  erasures(): Promise<Map<string, number>>;
+  /** Takes `done` off the erasures, except users erased again since (a later time). */
+  settleErasures(done: ReadonlyMap<string, number>): Promise<void>;
 }

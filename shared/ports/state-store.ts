@@ -139,6 +139,13 @@ export interface StateStore {
   putItems(entries: readonly { item: Item; fresh: boolean }[]): Promise<void>;
   /** Ids of hidden or deleted items. */
   hiddenItems(): Promise<string[]>;
+  /**
+   * Erases what the store holds of `userId` in one atomic step: recent history, consumed set,
+   * online vector and the top-N list of every version; and lists the user for the next batch,
+   * which deletes their events logged until `erasedAt` (the store's clock). Also returns the
+   * versions whose lists it deleted.
+   */
+  eraseUser(userId: string): Promise<{ erasedAt: number; versions: string[]; keysDeleted: number }>;
   /** Round-trip check for /health. */
   ping(): Promise<void>;
 }

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createRedisClient, type Redis } from '../../shared/adapters/upstash-redis-client';
 import { UpstashCatalogue } from '../../shared/adapters/upstash-catalogue';
 import { UpstashEventLog } from '../../shared/adapters/upstash-event-log';
+import { UpstashStateStore } from '../../shared/adapters/upstash-state-store';
 import { UpstashVersionStore } from '../../shared/adapters/upstash-version-store';
 import type { TopNRecord } from '../../shared/domain/artefacts';
 import type { BatchRunReport } from '../../shared/domain/batch';
@@ -88,6 +89,60 @@ describe('the snapshot of the log', () => {
     const back = [...snapshot.events.events()].map(({ id: _, ...e }) => e);
     const original = [...file, event(500)].map(({ id: _, ...e }) => e);
     expect(back).toEqual(original);
+  });
+
+  it("deletes an erased user's events logged before the erasure and keeps later ones", async () => {
+    const log = new UpstashEventLog(redis, 5);
+    const state = new UpstashStateStore(stack.redisRest);
+    // u3 has events 3 and 10; it also has online state and a top-N list of one version.
+    await log.append(Array.from({ length: 14 }, (_, i) => event(i)));
+    await redis.set(redisKeys.recent('u3'), '[]');
+    await redis.set(redisKeys.userVector('u4'), '{}');
+    await redis.zadd(redisKeys.versions, { score: 1, member: 'v1' });
+    await redis.set(redisKeys.version('v1').topN('u3'), '{}');
+    await redis.set(redisKeys.version('v1').topN('u4'), '{}');
+    const erased = await state.eraseUser('u3');
+    expect(erased).toMatchObject({ versions: ['v1'], keysDeleted: 2 });
+    // Redis's clock, the clock of the log's positions.
+    const [seconds] = (await redis.time()) as [number, number];
+    expect(Math.abs(erased.erasedAt - seconds * 1000)).toBeLessThan(2000);
+    expect(await redis.exists(redisKeys.userVector('u4'), redisKeys.version('v1').topN('u4'))).toBe(
+      2,
+    );
+    expect(await log.erasures()).toEqual(new Map([['u3', erased.erasedAt]]));
+    // Back after the erasure: a new event of u3, logged later, is kept.
+    await new Promise((r) => setTimeout(r, 5));
+    await log.append([{ ...event(17), userId: 'u3' }]);
+
+    const snapshot = await takeSnapshot(log, new UpstashCatalogue(redis), { chunk: 4 });
+    expect(snapshot).toMatchObject({ erased: 2, duplicates: 0, skipped: 0 });
+    // The snapshot's columns keep no ids: each test event's number is in its timestamp.
+    const numbers = (userId: string) =>
+      [...snapshot.events.events()]
+        .filter((e) => e.userId === userId)
+        .map((e) => e.timestamp - event(0).timestamp);
+    expect(numbers('u3')).toEqual([17]);
+    expect(numbers('u4')).toEqual([4, 11]);
+    expect(await log.length()).toBe(13);
+    expect(await log.erasures()).toEqual(new Map());
+  });
+
+  it('takes an erasure off the list only if the user was not erased again since', async () => {
+    const log = new UpstashEventLog(redis);
+    await redis.zadd(
+      redisKeys.erasures,
+      { score: 100, member: 'u1' },
+      { score: 100, member: 'u2' },
+    );
+    // u1 was erased again (at 200) after the snapshot read the list (100).
+    await redis.zadd(redisKeys.erasures, { score: 200, member: 'u1' });
+    await log.settleErasures(
+      new Map([
+        ['u1', 100],
+        ['u2', 100],
+      ]),
+    );
+    expect(await log.erasures()).toEqual(new Map([['u1', 200]]));
   });
 });
 

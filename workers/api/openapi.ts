@@ -21,6 +21,7 @@ import {
   similarResponseSchema,
   trendingQuerySchema,
   trendingResponseSchema,
+  userErasedSchema,
   userPathSchema,
 } from './schemas';
 
@@ -107,6 +108,17 @@ const OPERATIONS: Operation[] = [
     response: recommendationsResponseSchema,
     description:
       'Candidate generation, scoring and ranking; `Server-Timing` gives each stage. An unknown user is a cold start, not an error.',
+  },
+  {
+    method: 'delete',
+    path: '/v1/users/{userId}',
+    summary: "Erase a user's data",
+    scope: 'write',
+    params: userPathSchema,
+    status: 202,
+    response: userErasedSchema,
+    description:
+      "At once: the user's recent history, consumed set, online vector and top-N list of every version (Redis and Workers KV), so that the next answer for this id is a cold start. The next batch run deletes the user's events logged until `erasedAt` from the event log and never trains on them (`events: \"pending\"` until then); events sent after the erasure are kept. Aggregates (trending counters) are not personal and stay; session lists carry no user id and expire after 30 minutes of inactivity; other isolates may answer from their memory copy of the user's top-N list until the next batch version. Erasing an unknown user succeeds.",
   },
   {
     method: 'get',

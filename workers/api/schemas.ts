@@ -165,6 +165,17 @@ export const itemSchema = z.object({
   updatedAt: z.number(),
 });
 
+export const userErasedSchema = z.object({
+  userId: z.string(),
+  /** ms since epoch; events logged until then are deleted by the next batch run. */
+  erasedAt: z.number().int(),
+  /** Redis keys deleted: online state and the user's top-N list of each version. */
+  keysDeleted: z.number().int(),
+  /** Versions whose top-N copies (Redis and Workers KV) were deleted. */
+  versions: z.array(z.string()),
+  events: z.literal('pending'),
+});
+
 export const itemWrittenSchema = z.object({
   item: itemSchema,
   /** True when a provisional vector was written to the served version's vector namespace. */

@@ -138,6 +138,7 @@ describe('snapshot columns and training data', () => {
       events: cols,
       skipped: 0,
       duplicates: 0,
+      erased: 0,
       items: [
         {
           itemId: 'a',

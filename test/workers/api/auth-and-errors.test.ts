@@ -52,6 +52,11 @@ const ROUTES: {
     call: (c) =>
       c.v1.items[':itemId'].$put({ param: { itemId: 'auth-item' }, json: { categories: ['x'] } }),
   },
+  {
+    scope: 'write',
+    name: 'erase user',
+    call: (c) => c.v1.users[':userId'].$delete({ param: { userId: 'auth-erased' } }),
+  },
   { scope: 'admin', name: 'admin status', call: (c) => c.v1.admin.status.$get() },
 ];
 

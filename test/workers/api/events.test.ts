@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { redisKeys } from '../../../shared/keys';
+import { env } from 'cloudflare:test';
+import { kvKeys, redisKeys } from '../../../shared/keys';
 import { createApp } from '../../../workers/api/app';
 import { clientFor, testEnv } from './api-client';
 import {
@@ -31,6 +32,11 @@ async function loggedIds(last = 3000): Promise<string[]> {
     string[],
   ][];
   return raw.map(([, fields]) => (JSON.parse(fields[1]!) as { id: string }).id);
+}
+
+/** The Redis and KV keys of one user's top-N list. */
+function keysOf(version: string, userId: string) {
+  return { redis: redisKeys.version(version).topN(userId), kv: kvKeys.topN(version, userId) };
 }
 
 async function recommend(userId: string, query: Record<string, string> = {}) {
@@ -306,6 +312,36 @@ describe('the real-time loop, seen by the very next request', () => {
       expect(item.reasons?.becauseOf).toBe('i25');
     }
     expect(warm.items.map((i) => i.itemId)).not.toContain('i25');
+  });
+
+  it("erases a user's data: the next answer is a cold start, the batch is told", async () => {
+    const userId = 'erase-me';
+    const topN = keysOf(SEED_VERSION, userId);
+    await store.redis.set(topN.redis, JSON.stringify(dramaTopN(userId)));
+    await env.RESULTS.put(topN.kv, JSON.stringify(dramaTopN(userId)));
+    await write.v1.events.$post({
+      json: { events: [{ userId, itemId: 'i25', type: 'like' }] },
+    });
+    const before = await recommend(userId);
+    const sources = (answer: typeof before) => new Set(answer.items.flatMap((i) => i.sources));
+    expect(sources(before)).toContain('topn');
+    expect(sources(before)).toContain('session');
+
+    const erase = await write.v1.users[':userId'].$delete({ param: { userId } });
+    expect(erase.status).toBe(202);
+    const body = await erase.json();
+    expect(body).toMatchObject({ userId, events: 'pending' });
+    expect(body.versions).toContain(SEED_VERSION);
+    expect(body.keysDeleted).toBeGreaterThanOrEqual(4); // recent, weights, consumed, top-N (+ vector)
+
+    const online = [redisKeys.recent(userId), redisKeys.recentWeights(userId), topN.redis];
+    expect(await store.redis.exists(...online, redisKeys.userVector(userId))).toBe(0);
+    expect(await env.RESULTS.get(topN.kv)).toBeNull();
+    expect(await store.redis.zscore(redisKeys.erasures, userId)).toBe(String(body.erasedAt));
+    const after = await recommend(userId);
+    expect(sources(after)).not.toContain('topn');
+    expect(sources(after)).not.toContain('session');
+    expect(after.items.map((i) => i.itemId)).toContain('i25');
   });
 
   it('uses the session of the request', async () => {

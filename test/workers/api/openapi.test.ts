@@ -11,6 +11,7 @@ const PUBLIC_API: [string, string][] = [
   ['delete', '/v1/items/{itemId}'],
   ['get', '/v1/users/{userId}/recommendations'],
   ['get', '/v1/items/{itemId}/similar'],
+  ['delete', '/v1/users/{userId}'],
   ['get', '/v1/trending'],
   ['post', '/v1/admin/batch'],
   ['get', '/v1/admin/batch/{runId}'],

@@ -40,6 +40,11 @@ export class TopNCache {
     this.lists.set(record.version, record.userId, record, bytes);
   }
 
+  /** Forgets the list of `userId` (its data was erased). */
+  forget(userId: string): void {
+    this.lists.delete(userId);
+  }
+
   /** Remembers that `version` has no list for `userId` (both KV and Redis said so). */
   setAbsent(version: string, userId: string): void {
     this.lists.set(version, userId, null, BYTES_PER_ENTRY);

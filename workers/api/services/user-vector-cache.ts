@@ -37,6 +37,11 @@ export class UserVectorCache {
     this.vectors.set(version, userId, held, bytes);
   }
 
+  /** Forgets the vector of `userId` (its data was erased). */
+  forget(userId: string): void {
+    this.vectors.delete(userId);
+  }
+
   /** Users known (for tests and diagnostics). */
   get size(): number {
     return this.vectors.size;

@@ -58,6 +58,15 @@ export class VersionedLru<V> {
     return true;
   }
 
+  /** Forgets the value of `key`, whichever version holds it. */
+  delete(key: string): void {
+    const entry = this.entries.get(key);
+    if (!entry) return;
+    this.entries.delete(key);
+    this.bytes -= entry.bytes;
+    this.onDrop(key, entry.value);
+  }
+
   /** Whether any value of `version` is held. */
   holds(version: string): boolean {
     return version === this.version && this.entries.size > 0;
