@@ -207,8 +207,13 @@ class BatchRun {
           },
         });
       }
-      await this.deps.store.saveRun(report).catch(() => undefined);
-      await this.deps.store.releaseLock(report.runId).catch(() => false);
+      // The lock goes only once the final report is saved: a report still `running` without its
+      // lock is shown as interrupted (`runAsSeen`). Unsaved, the lock expires instead.
+      const saved = await this.deps.store.saveRun(report).then(
+        () => true,
+        () => false,
+      );
+      if (saved) await this.deps.store.releaseLock(report.runId).catch(() => false);
     }
     return report;
   }
@@ -344,6 +349,13 @@ class BatchRun {
     ]);
 
     await this.keepLock(true);
+    // Users erased while this run worked (still listed: the snapshot settled the earlier ones):
+    // their lists in this version came from events since deleted.
+    const erasedSince = [...(await deps.eventLog.erasures()).keys()];
+    if (erasedSince.length > 0) {
+      await deps.store.deleteTopN(version, erasedSince);
+      await deps.kv?.deleteTopN(version, erasedSince);
+    }
     await options.hooks?.beforeFlip?.(report);
 
     await this.stage('flip', async () => {

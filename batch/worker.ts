@@ -78,21 +78,18 @@ app.post('/runs', async (c) => {
 
 app.get('/runs/:id', async (c) => {
   const deps = createBatchDeps(configOf(c.env), { vectors: false });
-  const [report, lock] = await Promise.all([
-    deps.store.getRun(c.req.param('id')),
-    deps.store.lockHolder(),
-  ]);
+  // The lock first: a run saves its final report before it lets the lock go, so a report read
+  // after an absent lock is final, and a still `running` one belongs to a stopped run.
+  const lock = await deps.store.lockHolder();
+  const report = await deps.store.getRun(c.req.param('id'));
   if (!report) return problem(404, 'run-not-found', `no batch run ${c.req.param('id')}`);
   return c.json(runAsSeen(report, lock));
 });
 
 app.get('/status', async (c) => {
   const deps = createBatchDeps(configOf(c.env), { vectors: false });
-  const [pointer, runs, lock] = await Promise.all([
-    deps.store.pointer(),
-    deps.store.recentRuns(10),
-    deps.store.lockHolder(),
-  ]);
+  const lock = await deps.store.lockHolder(); // before the reports: see /runs/:id
+  const [pointer, runs] = await Promise.all([deps.store.pointer(), deps.store.recentRuns(10)]);
   const manifest = pointer.current ? await deps.store.readManifest(pointer.current) : null;
   return c.json({
     current: pointer.current,

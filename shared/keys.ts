@@ -35,8 +35,8 @@ export const redisKeys = {
   /** STRING: JSON `Item` of the catalogue. */
   item: (itemId: string) => `${PREFIX}:item:${itemId}`,
   /**
-   * ZSET: user ids whose data was erased (`DELETE /v1/users/{userId}`), scored by the erasure time
-   * in ms; the next batch deletes their earlier events from the log and takes them off the set.
+   * HASH user id → the event log's last position when the user's data was erased (`DELETE
+   * /v1/users/{userId}`): the next batch deletes the user's entries up to it, then the field.
    */
   erasures: `${PREFIX}:erasures`,
   /** ZSET: every catalogue item id scored by createdAt ms. */

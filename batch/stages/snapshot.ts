@@ -171,7 +171,7 @@ export interface Snapshot {
    * window.
    */
   duplicates: number;
-  /** Log entries of erased users, logged before their erasure: deleted from the log, not read. */
+  /** Log entries of erased users, logged before their erasure: deleted from the log, not used. */
   erased: number;
   items: Item[];
 }
@@ -207,7 +207,10 @@ export async function takeSnapshot(
   options: SnapshotOptions = {},
 ): Promise<Snapshot> {
   const chunk = options.chunk ?? 5000;
-  const [lastId, total, erasures] = await Promise.all([log.lastId(), log.length(), log.erasures()]);
+  // Erasures first: one recorded after this read ends at a position the read below may not reach,
+  // so it must wait for the next run (and it does: it is not in `erasures`, so not settled).
+  const erasures = await log.erasures();
+  const [lastId, total] = await Promise.all([log.lastId(), log.length()]);
   const events = new EventColumns();
   const seen = new SeenIds();
   let skipped = 0;
@@ -239,10 +242,17 @@ export async function takeSnapshot(
   return { lastId, events, skipped, duplicates, erased, items };
 }
 
-/** An entry of an erased user logged at or before the erasure (the log position's ms part). */
-function erasedEntry(id: string, event: unknown, erasures: ReadonlyMap<string, number>): boolean {
+/** An entry of an erased user at or before the log position recorded at the erasure. */
+function erasedEntry(id: string, event: unknown, erasures: ReadonlyMap<string, string>): boolean {
   const userId = (event as { userId?: unknown } | null)?.userId;
   if (typeof userId !== 'string') return false;
-  const at = erasures.get(userId);
-  return at !== undefined && Number(id.slice(0, id.indexOf('-'))) <= at;
+  const upTo = erasures.get(userId);
+  return upTo !== undefined && compareLogPositions(id, upTo) <= 0;
+}
+
+/** Orders stream ids `<ms>-<seq>` as Redis does. */
+export function compareLogPositions(a: string, b: string): number {
+  const [aMs, aSeq] = a.split('-').map(Number) as [number, number];
+  const [bMs, bSeq] = b.split('-').map(Number) as [number, number];
+  return aMs - bMs || aSeq - bSeq;
 }

@@ -62,6 +62,14 @@ export class KvResultStore implements ResultWriter {
     return this.putMany(records.map((r) => [kvKeys.topN(version, r.userId), JSON.stringify(r)]));
   }
 
+  async deleteTopN(version: string, userIds: readonly string[]): Promise<void> {
+    const granted = this.budget.take(userIds.length);
+    if (granted < userIds.length) {
+      throw new Error('KV operation budget exhausted before the erased users were deleted');
+    }
+    await this.inParallel([...userIds], (id) => this.kv.delete(kvKeys.topN(version, id)));
+  }
+
   async writeNeighbours(
     version: string,
     lists: readonly [string, ScoredItem[]][],

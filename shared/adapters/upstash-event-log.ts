@@ -14,12 +14,12 @@ for i = 1, #ARGV do ids[i] = redis.call('XADD', KEYS[1], '*', 'e', ARGV[i]) end
 return ids
 `;
 
-/** ZREM of each ARGV pair (user id, erasure time) whose score is still that time. */
+/** HDEL of each ARGV pair (user id, log position) whose field still holds that position. */
 const SETTLE_ERASURES = `
 local removed = 0
 for i = 1, #ARGV, 2 do
-  if tonumber(redis.call('ZSCORE', KEYS[1], ARGV[i])) == tonumber(ARGV[i + 1]) then
-    removed = removed + redis.call('ZREM', KEYS[1], ARGV[i])
+  if redis.call('HGET', KEYS[1], ARGV[i]) == ARGV[i + 1] then
+    removed = removed + redis.call('HDEL', KEYS[1], ARGV[i])
   end
 end
 return removed
@@ -67,18 +67,17 @@ export class UpstashEventLog implements EventLog {
     return await this.redis.xdel(redisKeys.eventLog, [...ids]);
   }
 
-  async erasures(): Promise<Map<string, number>> {
-    const flat = (await this.redis.zrange(redisKeys.erasures, 0, -1, {
-      withScores: true,
-    })) as string[];
-    const out = new Map<string, number>();
-    for (let i = 0; i + 1 < flat.length; i += 2) out.set(flat[i]!, Number(flat[i + 1]));
+  async erasures(): Promise<Map<string, string>> {
+    // Without automatic deserialisation the client hands HGETALL over as [field, value, ...].
+    const flat = ((await this.redis.hgetall(redisKeys.erasures)) ?? []) as unknown as string[];
+    const out = new Map<string, string>();
+    for (let i = 0; i + 1 < flat.length; i += 2) out.set(flat[i]!, flat[i + 1]!);
     return out;
   }
 
-  async settleErasures(done: ReadonlyMap<string, number>): Promise<void> {
+  async settleErasures(done: ReadonlyMap<string, string>): Promise<void> {
     if (done.size === 0) return;
-    const args = [...done].flatMap(([userId, atMs]) => [userId, String(atMs)]);
+    const args = [...done].flatMap(([userId, position]) => [userId, position]);
     await this.redis.eval(SETTLE_ERASURES, [redisKeys.erasures], args);
   }
 }

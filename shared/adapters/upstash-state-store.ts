@@ -19,6 +19,7 @@ import type {
   ServingState,
   ServingStateQuery,
   StateStore,
+  UserErasure,
 } from '../ports/state-store';
 import type { Rider } from '../ports/shared-round-trip';
 import { factorsFromBase64 } from './item-factors-codec';
@@ -64,22 +65,44 @@ const TEMPLATES = {
 
 /**
  * `eraseUser` in one atomic step. KEYS: the user's recent list, recent weights, consumed set and
- * online vector, the versions ZSET, the erasures ZSET; ARGV: the top-N key with `{v}` for the
- * version, the user id. The erasure time is Redis's clock, the clock of the event log's positions
- * (which the batch compares it with). Replies `[erasure ms, keys deleted, version...]`.
+ * online vector, the versions ZSET, the erasures HASH, the event log, the batch lock; ARGV: the
+ * top-N key with `{v}` for the version, the user id. Deletes the user's top-N list of every
+ * complete version and of the one a running batch writes (its run id is its version id), and
+ * records the log's last position: the user's entries up to it go, later ones (the user came back)
+ * stay. Replies `[erasure ms (Redis's clock), keys deleted, last position, version...]`.
  */
 const ERASE_USER = `
 local deleted = redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4])
 local versions = redis.call('ZRANGE', KEYS[5], 0, -1)
+local running = redis.call('GET', KEYS[8])
+if running then table.insert(versions, running) end
 for _, v in ipairs(versions) do
   deleted = deleted + redis.call('DEL', (string.gsub(ARGV[1], '{v}', function() return v end)))
 end
+local last = redis.call('XREVRANGE', KEYS[7], '+', '-', 'COUNT', 1)
+local upTo = '0-0'
+if last[1] then upTo = last[1][1] end
+redis.call('HSET', KEYS[6], ARGV[2], upTo)
 local now = redis.call('TIME')
-local ms = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
-redis.call('ZADD', KEYS[6], ms, ARGV[2])
-local reply = {ms, deleted}
+local reply = {tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000), deleted, upTo}
 for _, v in ipairs(versions) do table.insert(reply, v) end
 return reply
+`;
+
+/**
+ * `writeUserVectors`: KEYS[1] the erasures HASH; ARGV the TTL, then (vector key, user id, JSON) per
+ * user. A user erased since the fold-in read its inputs (or erased and not yet settled by a batch)
+ * is skipped: the vector came from history that is gone. Replies how many were written.
+ */
+const WRITE_USER_VECTORS = `
+local written = 0
+for i = 2, #ARGV, 3 do
+  if redis.call('HEXISTS', KEYS[1], ARGV[i + 1]) == 0 then
+    redis.call('SET', ARGV[i], ARGV[i + 2], 'EX', ARGV[1])
+    written = written + 1
+  end
+end
+return written
 `;
 
 /** What `EVALSHA` names the serving-state script by (computed on first use). */
@@ -253,11 +276,13 @@ export class UpstashStateStore implements StateStore, EdgeResultReader {
     if (vectors.size === 0) return;
     // The writer's longer timeout: this runs after the answer, so waiting costs no caller anything,
     // while giving up after 2 s on a busy server dropped the fold-in of up to 200 users.
-    const pipe = this.writer.pipeline();
+    const args = [String(ttlSeconds)];
     for (const [userId, vector] of vectors) {
-      pipe.set(redisKeys.userVector(userId), JSON.stringify(vector), { ex: ttlSeconds });
+      args.push(redisKeys.userVector(userId), userId, JSON.stringify(vector));
     }
-    await this.call('write user vectors', () => pipe.exec());
+    await this.call('write user vectors', () =>
+      this.writer.eval(WRITE_USER_VECTORS, [redisKeys.erasures], args),
+    );
   }
 
   async currentVersion(): Promise<string | null> {
@@ -296,9 +321,7 @@ export class UpstashStateStore implements StateStore, EdgeResultReader {
     };
   }
 
-  async eraseUser(
-    userId: string,
-  ): Promise<{ erasedAt: number; versions: string[]; keysDeleted: number }> {
+  async eraseUser(userId: string): Promise<UserErasure> {
     const keys = [
       redisKeys.recent(userId),
       redisKeys.recentWeights(userId),
@@ -306,12 +329,24 @@ export class UpstashStateStore implements StateStore, EdgeResultReader {
       redisKeys.userVector(userId),
       redisKeys.versions,
       redisKeys.erasures,
+      redisKeys.eventLog,
+      redisKeys.batchLock,
     ];
     const reply = await this.call('erase user', () =>
       this.writer.eval(ERASE_USER, keys, [redisKeys.version(V).topN(userId), userId]),
     );
-    const [erasedAt, keysDeleted, ...versions] = reply as [number, number, ...string[]];
-    return { erasedAt: Number(erasedAt), versions, keysDeleted: Number(keysDeleted) };
+    const [erasedAt, keysDeleted, logPosition, ...versions] = reply as [
+      number,
+      number,
+      string,
+      ...string[],
+    ];
+    return {
+      erasedAt: Number(erasedAt),
+      keysDeleted: Number(keysDeleted),
+      logPosition,
+      versions,
+    };
   }
 
   async putItem(item: Item, options: { fresh: boolean }): Promise<void> {

@@ -186,6 +186,12 @@ export class UpstashVersionStore implements VersionStore, ResultStore {
     return await this.setMany(records.map((r) => [keys.topN(r.userId), JSON.stringify(r)]));
   }
 
+  async deleteTopN(version: string, userIds: readonly string[]): Promise<void> {
+    if (userIds.length === 0) return;
+    const keys = redisKeys.version(version);
+    await this.redis.del(...userIds.map((id) => keys.topN(id)));
+  }
+
   async writeNeighbours(
     version: string,
     lists: readonly [string, ScoredItem[]][],

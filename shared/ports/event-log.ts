@@ -29,8 +29,8 @@ export interface EventLog {
   read(range: EventLogRange): Promise<EventLogEntry[]>;
   /** Deletes entries by position; returns how many were there. */
   remove(ids: readonly string[]): Promise<number>;
-  /** Users whose data was erased, each with the erasure time in ms: their earlier events go. */
-  erasures(): Promise<Map<string, number>>;
-  /** Takes `done` off the erasures, except users erased again since (a later time). */
-  settleErasures(done: ReadonlyMap<string, number>): Promise<void>;
+  /** Users whose data was erased, each with the log's last position then: entries up to it go. */
+  erasures(): Promise<Map<string, string>>;
+  /** Takes `done` off the erasures, except users erased again since (a later position). */
+  settleErasures(done: ReadonlyMap<string, string>): Promise<void>;
 }

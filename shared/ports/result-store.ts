@@ -15,6 +15,8 @@ export interface WriteCounts {
 
 export interface ResultWriter {
   writeTopN(version: string, records: readonly TopNRecord[]): Promise<number>;
+  /** Deletes the top-N lists of `userIds` (users erased while the version was written). */
+  deleteTopN(version: string, userIds: readonly string[]): Promise<void>;
   writeNeighbours(version: string, lists: readonly [string, ScoredItem[]][]): Promise<number>;
   /** `category` undefined writes the global list. */
   writePopular(version: string, category: string | undefined, list: ScoredItem[]): Promise<number>;

@@ -108,6 +108,16 @@ export interface IngestResult {
   users: Map<string, IngestedUser>;
 }
 
+export interface UserErasure {
+  /** ms since epoch (the store's clock). */
+  erasedAt: number;
+  keysDeleted: number;
+  /** The event log's last position at the erasure (`0-0` when empty). */
+  logPosition: string;
+  /** Versions whose top-N list of the user was deleted. */
+  versions: string[];
+}
+
 export interface StateStore {
   /** One round trip: pointer, top-N copy, recent, session, consumed, online vector, neighbours, trending, fresh, hidden. */
   readServingState(query: ServingStateQuery): Promise<ServingState>;
@@ -141,11 +151,10 @@ export interface StateStore {
   hiddenItems(): Promise<string[]>;
   /**
    * Erases what the store holds of `userId` in one atomic step: recent history, consumed set,
-   * online vector and the top-N list of every version; and lists the user for the next batch,
-   * which deletes their events logged until `erasedAt` (the store's clock). Also returns the
-   * versions whose lists it deleted.
+   * online vector and the top-N list of every version (the one a batch is writing too); and lists
+   * the user for the next batch, which deletes their events logged up to `logPosition`.
    */
-  eraseUser(userId: string): Promise<{ erasedAt: number; versions: string[]; keysDeleted: number }>;
+  eraseUser(userId: string): Promise<UserErasure>;
   /** Round-trip check for /health. */
   ping(): Promise<void>;
 }

@@ -118,7 +118,7 @@ const OPERATIONS: Operation[] = [
     status: 202,
     response: userErasedSchema,
     description:
-      "At once: the user's recent history, consumed set, online vector and top-N list of every version (Redis and Workers KV), so that the next answer for this id is a cold start. The next batch run deletes the user's events logged until `erasedAt` from the event log and never trains on them (`events: \"pending\"` until then); events sent after the erasure are kept. Aggregates (trending counters) are not personal and stay; session lists carry no user id and expire after 30 minutes of inactivity; other isolates may answer from their memory copy of the user's top-N list until the next batch version. Erasing an unknown user succeeds.",
+      "At once: the user's recent history, consumed set, online vector and top-N list of every version, the one a running batch writes included (Redis and Workers KV), so that the next answer for this id is a cold start. The next batch run deletes the user's events logged before the erasure from the event log and never trains on them (`events: \"pending\"` until then; a run refused for a log too large for a Worker leaves them to `npm run batch`); events sent after the erasure are kept, but the user gets no online vector until that run. Aggregates (trending counters) are not personal and stay; session lists carry no user id and expire after 30 minutes of inactivity; other isolates may answer from their memory copy of the user's top-N list until the next batch version. Erasing an unknown user succeeds.",
   },
   {
     method: 'get',

@@ -167,7 +167,7 @@ export const itemSchema = z.object({
 
 export const userErasedSchema = z.object({
   userId: z.string(),
-  /** ms since epoch; events logged until then are deleted by the next batch run. */
+  /** ms since epoch; the events logged before it are deleted by the next batch run. */
   erasedAt: z.number().int(),
   /** Redis keys deleted: online state and the user's top-N list of each version. */
   keysDeleted: z.number().int(),

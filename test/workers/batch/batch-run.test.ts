@@ -10,6 +10,7 @@ import { startBatch } from '../../../batch/run-batch';
 import { estimateMemory, WORKER_LIMITS } from '../../../batch/stages/platform-limits';
 import type { BatchRunReport } from '../../../shared/domain/batch';
 import type { StoredEvent } from '../../../shared/domain/events';
+import type { EventLog } from '../../../shared/ports/event-log';
 import { kvKeys, redisKeys, vectorNamespace } from '../../../shared/keys';
 import { clearBatchState, config, deps, options, redis, seedDemo } from './fixtures';
 
@@ -295,5 +296,32 @@ describe('batch worker', () => {
     }
     // Only shown so: the stored report is left for the next run to mark.
     expect((await store.getRun('ghost-run'))?.state).toBe('running');
+  });
+
+  it('leaves out of the new version the list of a user erased while the run worked', async () => {
+    const base = deps();
+    const log = base.eventLog;
+    const userId = (await log.read({ until: '+', count: 50 }))
+      .map((e) => e.event as StoredEvent)
+      .find((e) => (config.EDGEREC_EVENT_WEIGHTS[e.type] ?? 0) > 0)!.userId;
+    // The snapshot reads an empty erasures list; the user is erased before the flip.
+    let reads = 0;
+    const eventLog: EventLog = {
+      append: (events) => log.append(events),
+      lastId: () => log.lastId(),
+      length: () => log.length(),
+      read: (range) => log.read(range),
+      remove: (ids) => log.remove(ids),
+      erasures: async () => new Map(reads++ === 0 ? [] : [[userId, '0-0']]),
+      settleErasures: (done) => log.settleErasures(done),
+    };
+    const start = await startBatch({ ...base, eventLog }, options());
+    if (!start.started) throw new Error('lock unexpectedly held');
+    const report = await start.done;
+    expect(report.state).toBe('succeeded');
+    expect(reads).toBe(2);
+    expect(await base.store.readTopN(report.version, userId)).toBeNull();
+    expect(await env.RESULTS.get(kvKeys.topN(report.version, userId))).toBeNull();
+    expect((await base.store.countKeys(report.version)).topN).toBe(report.data!.users - 1);
   });
 });

@@ -1,8 +1,10 @@
 /**
  * `DELETE /v1/users/{userId}`: erases what edgerec holds of one user. At once: the online state in
- * Redis (recent history, consumed set, online vector), the user's top-N list of every version in
- * Redis and in Workers KV, and this isolate's copies. Later: the next batch run deletes the user's
- * events logged until now from the event log (the erasures list in Redis says which).
+ * Redis (recent history, consumed set, online vector), the user's top-N list of every version
+ * (the one a running batch writes too) in Redis and in Workers KV, and this isolate's copies.
+ * Later: the next batch run deletes the user's events logged before the erasure (the erasures hash
+ * in Redis says up to which log position), and leaves the user's list out of its version if the
+ * erasure came while it ran. Until then fold-in writes no online vector for the user.
  */
 import { StoreError } from '../../../shared/errors';
 import { kvKeys } from '../../../shared/keys';
@@ -10,7 +12,7 @@ import type { Deps } from '../app-env';
 
 export interface UserErased {
   userId: string;
-  /** ms since epoch, the event log's clock: events logged until then are deleted. */
+  /** ms since epoch (Redis's clock). */
   erasedAt: number;
   /** Redis keys deleted (online state and top-N lists). */
   keysDeleted: number;
