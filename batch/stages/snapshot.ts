@@ -251,7 +251,7 @@ function erasedEntry(id: string, event: unknown, erasures: ReadonlyMap<string, s
 }
 
 /** Orders stream ids `<ms>-<seq>` as Redis does. */
-export function compareLogPositions(a: string, b: string): number {
+function compareLogPositions(a: string, b: string): number {
   const [aMs, aSeq] = a.split('-').map(Number) as [number, number];
   const [bMs, bSeq] = b.split('-').map(Number) as [number, number];
   return aMs - bMs || aSeq - bSeq;

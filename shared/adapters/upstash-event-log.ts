@@ -77,8 +77,7 @@ export class UpstashEventLog implements EventLog {
 
   async settleErasures(done: ReadonlyMap<string, string>): Promise<void> {
     if (done.size === 0) return;
-    const args = [...done].flatMap(([userId, position]) => [userId, position]);
-    await this.redis.eval(SETTLE_ERASURES, [redisKeys.erasures], args);
+    await this.redis.eval(SETTLE_ERASURES, [redisKeys.erasures], [...done].flat());
   }
 }
 

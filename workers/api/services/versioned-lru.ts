@@ -41,24 +41,17 @@ export class VersionedLru<V> {
       this.version = version;
     }
     if (bytes > this.maxBytes) return false;
-    const old = this.entries.get(key);
-    if (old) {
-      this.entries.delete(key);
-      this.bytes -= old.bytes;
-      this.onDrop(key, old.value);
-    }
+    this.delete(key);
     this.entries.set(key, { value, bytes });
     this.bytes += bytes;
-    for (const [k, entry] of this.entries) {
+    for (const k of this.entries.keys()) {
       if (this.bytes <= this.maxBytes) break;
-      this.entries.delete(k);
-      this.bytes -= entry.bytes;
-      this.onDrop(k, entry.value);
+      this.delete(k);
     }
     return true;
   }
 
-  /** Forgets the value of `key`, whichever version holds it. */
+  /** Forgets the value of `key` (replaced, evicted or erased), whichever version holds it. */
   delete(key: string): void {
     const entry = this.entries.get(key);
     if (!entry) return;
