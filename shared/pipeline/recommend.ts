@@ -32,7 +32,7 @@ import {
 import { featureContributions, type FeatureContribution } from './explain';
 import { isEligible, rankCandidates, type RankRules, type ScoredCandidate } from './rank';
 import type { ServingModel } from './serving-model';
-import { sourceNames } from './source-sets';
+import { NO_SOURCES, sourceNames } from './source-sets';
 import { hourOfDay } from './request-context';
 
 /** How many items each source may propose. */
@@ -129,6 +129,91 @@ export function recommend(input: RecommendInput): RecommendOutput {
 export function scoreCandidates(input: RecommendInput): ScoredPool {
   const limits = input.limits ?? DEFAULT_SOURCE_LIMITS;
   const model = input.model;
+  const { ctx, pool, similarity } = gatherCandidates(input, limits);
+
+  const blocked = new Set<string>([...input.hidden, ...input.exclude]);
+  if (!input.allowReconsumption) {
+    for (const id of input.topN?.seen ?? []) blocked.add(id);
+    for (const id of input.consumed) blocked.add(id);
+    for (const r of input.recent) blocked.add(r.itemId);
+  }
+  const filter = { blocked, category: input.category };
+
+  // Each id is looked up once (factor row, fresh-item record) and the lookups reused below.
+  const eligible: Eligible[] = [];
+  const admit = (c: Candidate): boolean => {
+    const row = model?.rowOf.get(c.itemId);
+    const extra = ctx.extraItems.get(c.itemId);
+    const categories = categoriesAt(model, row, extra);
+    if (!isEligible(filter, c.itemId, categories)) return false;
+    eligible.push({ c, row, extra, categories });
+    return true;
+  };
+  for (const c of pool.values()) admit(c);
+  const fallback = !eligible.some(({ c }) => PERSONAL.some((s) => c.sources.has(s)));
+  if (eligible.length < input.k && model) {
+    for (const c of mergeCandidates([popularSource(model.popular, limits.popular)]).values()) {
+      if (pool.has(c.itemId)) continue;
+      if (admit(c)) pool.set(c.itemId, c);
+    }
+  }
+  // Ranking reads the item vectors only for diversity (MMR): without it, a view per candidate
+  // would be allocated for nothing (diversity ≤ 0 is exactly λ = 1, see rankCandidates).
+  const scoreOf = model?.score ?? ((f: Float64Array) => f[0]!);
+  const scored = scoreEligible(ctx, eligible, scoreOf, !(input.diversity <= 0));
+  return { scored, fallback, ctx, similarity, scoreOf };
+}
+
+/** Why a requested item was left out of a personalised ranking. */
+export type UnrankedReason = 'unknown' | 'hidden';
+
+/**
+ * Personalised ranking of the caller's own list (e.g. search results): every requested item the
+ * catalogue knows is scored exactly as a recommendation candidate would be (with the sources that
+ * would have proposed it) and the list comes back in score order, freshness boost included (a
+ * share of the listed items' score range), with no cut, filter, cap or diversity. Consumed items are ranked too: the caller asked for them.
+ * Items neither the version's model nor the fresh list knows, and hidden or deleted ones, are
+ * returned apart, in request order.
+ */
+export function rankRequested(
+  input: RecommendInput,
+  itemIds: readonly string[],
+): { items: RecommendedItem[]; unranked: { itemId: string; reason: UnrankedReason }[] } {
+  const model = input.model;
+  const { ctx, pool, similarity } = gatherCandidates(input, input.limits ?? DEFAULT_SOURCE_LIMITS);
+  const hidden = new Set(input.hidden);
+  const eligible: Eligible[] = [];
+  const unranked: { itemId: string; reason: UnrankedReason }[] = [];
+  for (const itemId of itemIds) {
+    const row = model?.rowOf.get(itemId);
+    const extra = ctx.extraItems.get(itemId);
+    if (hidden.has(itemId)) unranked.push({ itemId, reason: 'hidden' });
+    else if (row === undefined && extra === undefined) unranked.push({ itemId, reason: 'unknown' });
+    else {
+      const c = pool.get(itemId) ?? { itemId, sources: NO_SOURCES };
+      eligible.push({ c, row, extra, categories: categoriesAt(model, row, extra) });
+    }
+  }
+  const scoreOf = model?.score ?? ((f: Float64Array) => f[0]!);
+  const scored = scoreEligible(ctx, eligible, scoreOf, false);
+  const all = { ...input.rules, categoryCap: 1, providerCap: 1 };
+  const items = rankScored(
+    { scored, fallback: false, ctx, similarity, scoreOf },
+    { ...input, k: scored.length, diversity: 0, rules: all },
+  );
+  return { items, unranked };
+}
+
+/** The request's facts context and the merged candidate pool of every source (popular aside). */
+function gatherCandidates(
+  input: RecommendInput,
+  limits: SourceLimits,
+): {
+  ctx: FactsContext;
+  pool: Map<string, Candidate>;
+  similarity: ReadonlyMap<string, { score: number; seed: string }>;
+} {
+  const model = input.model;
   const extraItems = new Map(input.fresh.map((item) => [item.itemId, item]));
   const seeds = uniq([...input.session, ...input.recent.map((r) => r.itemId)]);
   const session = sessionSource(seeds, input.neighbours, limits.perSeed);
@@ -161,41 +246,19 @@ export function scoreCandidates(input: RecommendInput): ScoredPool {
   };
   ctx.affinity =
     input.topN?.categoryAffinity ?? affinityFromRecent(seeds, (id) => categoriesOf(ctx, id));
+  return { ctx, pool: mergeCandidates(sources), similarity: session.similarity };
+}
 
-  const blocked = new Set<string>([...input.hidden, ...input.exclude]);
-  if (!input.allowReconsumption) {
-    for (const id of input.topN?.seen ?? []) blocked.add(id);
-    for (const id of input.consumed) blocked.add(id);
-    for (const r of input.recent) blocked.add(r.itemId);
-  }
-  const filter = { blocked, category: input.category };
-
-  const pool = mergeCandidates(sources);
-  // Each id is looked up once (factor row, fresh-item record) and the lookups reused below.
-  const eligible: Eligible[] = [];
-  const admit = (c: Candidate): boolean => {
-    const row = model?.rowOf.get(c.itemId);
-    const extra = extraItems.get(c.itemId);
-    const categories = categoriesAt(model, row, extra);
-    if (!isEligible(filter, c.itemId, categories)) return false;
-    eligible.push({ c, row, extra, categories });
-    return true;
-  };
-  for (const c of pool.values()) admit(c);
-  const fallback = !eligible.some(({ c }) => PERSONAL.some((s) => c.sources.has(s)));
-  if (eligible.length < input.k && model) {
-    for (const c of mergeCandidates([popularSource(model.popular, limits.popular)]).values()) {
-      if (pool.has(c.itemId)) continue;
-      if (admit(c)) pool.set(c.itemId, c);
-    }
-  }
-
-  // Ranking reads the item vectors only for diversity (MMR): without it, a view per candidate
-  // would be allocated for nothing (diversity ≤ 0 is exactly λ = 1, see rankCandidates).
-  const withVectors = !(input.diversity <= 0);
+/** Features and the scorer's score of each eligible candidate (item vectors only if asked). */
+function scoreEligible(
+  ctx: FactsContext,
+  eligible: readonly Eligible[],
+  scoreOf: (features: Float64Array) => number,
+  withVectors: boolean,
+): ScoredCandidate[] {
+  const model = ctx.model;
   const features = new Float64Array(FEATURE_COUNT);
   const facts = emptyFacts();
-  const scoreOf = model?.score ?? ((f: Float64Array) => f[0]!);
   const scored: ScoredCandidate[] = new Array<ScoredCandidate>(eligible.length);
   for (let i = 0; i < eligible.length; i++) {
     const { c, row, extra, categories } = eligible[i]!;
@@ -222,8 +285,7 @@ export function scoreCandidates(input: RecommendInput): ScoredPool {
     if (provider !== undefined) candidate.provider = provider;
     scored[i] = candidate;
   }
-
-  return { scored, fallback, ctx, similarity: session.similarity, scoreOf };
+  return scored;
 }
 
 /** Ranking rules, the cut to k and, with `explain`, the reasons. */

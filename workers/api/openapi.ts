@@ -15,6 +15,8 @@ import {
   itemWrittenSchema,
   problemSchema,
   recommendationsQuerySchema,
+  rankBodySchema,
+  rankResponseSchema,
   recommendationsResponseSchema,
   runPathSchema,
   similarQuerySchema,
@@ -108,6 +110,18 @@ const OPERATIONS: Operation[] = [
     response: recommendationsResponseSchema,
     description:
       'Candidate generation, scoring and ranking; `Server-Timing` gives each stage. An unknown user is a cold start, not an error.',
+  },
+  {
+    method: 'post',
+    path: '/v1/users/{userId}/rank',
+    summary: "Rank the caller's items for a user",
+    scope: 'read',
+    params: userPathSchema,
+    body: rankBodySchema,
+    status: 200,
+    response: rankResponseSchema,
+    description:
+      'Personalised ranking of up to 500 items the caller already has (search results, a shelf, an e-mail): each is scored as a recommendation candidate would be, with the sources that would have proposed it, and the list comes back best first with the freshness boost (a share of the score range of the listed items) but no cut, category filter, exposure cap or diversity. Consumed items are ranked too. Items the catalogue does not know (neither the served version nor the items added since, as far as the fresh list reaches) and hidden or deleted ones come back apart in `unranked`, in request order. Same reads as a recommendation less the vector query: one KV read, one Redis round trip.',
   },
   {
     method: 'delete',

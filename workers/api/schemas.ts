@@ -98,6 +98,34 @@ export const recommendationsQuerySchema = z.object({
   explain: queryBoolean.default(false),
 });
 
+/** Most items one `POST /v1/users/{userId}/rank` request may rank. */
+export const MAX_RANK_ITEMS = 500;
+
+/** `POST /v1/users/{userId}/rank`: the caller's own items (e.g. search results) to order. */
+export const rankBodySchema = z
+  .object({
+    items: z
+      .array(idSchema)
+      .min(1)
+      .max(MAX_RANK_ITEMS)
+      .superRefine((ids, ctx) => {
+        const first = new Map<string, number>();
+        ids.forEach((id, index) => {
+          const earlier = first.get(id);
+          if (earlier === undefined) first.set(id, index);
+          else
+            ctx.addIssue({
+              code: 'custom',
+              path: [index],
+              message: `Duplicate item id "${id}" (also at items.${earlier}).`,
+            });
+        });
+      }),
+    sessionId: idSchema.optional(),
+    explain: z.boolean().default(false),
+  })
+  .strict();
+
 export const similarQuerySchema = z.object({
   k: z.coerce.number().int().min(1).max(100).default(10),
 });
@@ -132,6 +160,13 @@ export const recommendationsResponseSchema = z.object({
   items: z.array(recommendedItemSchema),
   /** Sources or stores that failed or were late (`<name>:<reason>`); empty when all answered. */
   degraded: z.array(z.string()),
+});
+
+export const rankResponseSchema = recommendationsResponseSchema.extend({
+  /** Every requested item the catalogue knows, best first (no cut, filter, cap or diversity). */
+  items: z.array(recommendedItemSchema),
+  /** Requested items left out, in request order: unknown to the catalogue, or hidden/deleted. */
+  unranked: z.array(z.object({ itemId: z.string(), reason: z.enum(['unknown', 'hidden']) })),
 });
 
 export const similarResponseSchema = z.object({

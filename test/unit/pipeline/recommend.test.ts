@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Item } from '../../../shared/domain/items';
-import { recommend } from '../../../shared/pipeline/recommend';
+import { benchInput } from '../../../shared/pipeline/bench-pipeline';
+import { rankRequested, recommend } from '../../../shared/pipeline/recommend';
 import { baseInput, NOW } from './fixtures';
 
 const ids = (input = baseInput()) => recommend(input).items.map((i) => i.itemId);
@@ -98,5 +99,37 @@ describe('recommend (pure pipeline)', () => {
       contribution: 1,
     });
     expect(reasons.modelScore).toBe(1);
+  });
+});
+
+describe('rankRequested (personalised ranking of given items)', () => {
+  it('scores each item exactly as a recommendation candidate, whatever the request order', () => {
+    const input = { ...benchInput(11), explain: true };
+    const recommended = recommend({ ...input, k: 40 }).items;
+    const asked = recommended.map((i) => i.itemId).reverse();
+    const { items, unranked } = rankRequested(input, asked);
+    expect(unranked).toEqual([]);
+    // Same model scores and sources as the recommendation gave them (the freshness boost is a
+    // share of the list's own score range); the list back in score order.
+    const byId = new Map(recommended.map((i) => [i.itemId, i]));
+    expect(recommended.some((i) => i.sources.includes('fresh'))).toBe(true);
+    for (const item of items) {
+      expect(item.reasons!.modelScore).toBe(byId.get(item.itemId)!.reasons!.modelScore);
+      expect(item.sources).toEqual(byId.get(item.itemId)!.sources);
+    }
+    const scores = items.map((i) => i.score);
+    expect(scores).toEqual([...scores].sort((a, b) => b - a));
+    expect(items).toHaveLength(asked.length);
+  });
+
+  it('ranks consumed items, ignores caps and k, and sets unknown and hidden items apart', () => {
+    const input = baseInput({ consumed: ['a1'], hidden: ['b1'], k: 1, diversity: 1 });
+    input.rules.categoryCap = 0.1;
+    const { items, unranked } = rankRequested(input, ['zz', 'b2', 'b1', 'a1', 'a2']);
+    expect(items.map((i) => i.itemId)).toEqual(['a1', 'a2', 'b2']);
+    expect(unranked).toEqual([
+      { itemId: 'zz', reason: 'unknown' },
+      { itemId: 'b1', reason: 'hidden' },
+    ]);
   });
 });

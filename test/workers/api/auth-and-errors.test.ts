@@ -29,6 +29,12 @@ const ROUTES: {
   },
   {
     scope: 'read',
+    name: 'rank',
+    call: (c) =>
+      c.v1.users[':userId'].rank.$post({ param: { userId: 'auth-u' }, json: { items: ['i01'] } }),
+  },
+  {
+    scope: 'read',
     name: 'similar',
     call: (c) => c.v1.items[':itemId'].similar.$get({ param: { itemId: 'i01' }, query: {} }),
   },

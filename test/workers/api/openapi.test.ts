@@ -10,6 +10,7 @@ const PUBLIC_API: [string, string][] = [
   ['put', '/v1/items/{itemId}'],
   ['delete', '/v1/items/{itemId}'],
   ['get', '/v1/users/{userId}/recommendations'],
+  ['post', '/v1/users/{userId}/rank'],
   ['get', '/v1/items/{itemId}/similar'],
   ['delete', '/v1/users/{userId}'],
   ['get', '/v1/trending'],

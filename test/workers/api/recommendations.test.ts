@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { clientFor } from './api-client';
-import { SEED_VERSION, seedVersion, topNPart } from './seed-version';
+import { dramaTopN, SEED_VERSION, seedVersion, topNPart } from './seed-version';
 
 const read = clientFor('read');
 
@@ -31,5 +31,93 @@ describe('GET /v1/users/{userId}/recommendations', () => {
     const timing = res.headers.get('Server-Timing') ?? '';
     for (const stage of ['kv', 'redis', 'scoring', 'ranking', 'total'])
       expect(timing).toContain(stage);
+  });
+});
+
+describe('POST /v1/users/{userId}/rank', () => {
+  const write = clientFor('write');
+  const rank = (userId: string, json: { items: string[]; explain?: boolean; sessionId?: string }) =>
+    read.v1.users[':userId'].rank.$post({ param: { userId }, json });
+
+  it("orders the caller's items by the user's model scores, consumed ones included", async () => {
+    // Comedy first, drama after, in an order unlike the model's; i16 is the user's seen item.
+    const asked = ['i25', 'i03', 'i16', 'nope-item', 'i12', 'i01', 'i33'];
+    const res = await rank('kv-drama-2', { items: asked });
+    expect(res.status).toBe(200);
+    const body = await res.json();
+    expect(body.userId).toBe('kv-drama-2');
+    expect(body.modelVersion).toBe(SEED_VERSION);
+    expect(body.degraded).toEqual([]);
+    const ids = body.items.map((i) => i.itemId);
+    expect(new Set(ids)).toEqual(new Set(asked.filter((id) => id !== 'nope-item')));
+    expect(body.unranked).toEqual([{ itemId: 'nope-item', reason: 'unknown' }]);
+    // The listed items come in the model's order; scores never rise down the list.
+    const order = dramaTopN('kv-drama-2').items.map(([id]) => id);
+    const inTopN = ids.filter((id) => order.includes(id));
+    expect(inTopN).toEqual(order.filter((id) => inTopN.includes(id)));
+    expect(inTopN).toHaveLength(5);
+    expect(ids.indexOf('i03')).toBeLessThan(ids.indexOf('i25'));
+    const scores = body.items.map((i) => i.score);
+    expect(scores).toEqual([...scores].sort((a, b) => b - a));
+    expect(body.items.find((i) => i.itemId === 'i03')!.sources).toContain('topn');
+    expect(res.headers.get('Cache-Control')).toBe('private, no-store');
+    // The same reads as a recommendation, less the vector query.
+    expect(res.headers.get('X-Edgerec-Round-Trips')).toMatch(/redis=1, vector=0/);
+    expect(res.headers.get('Server-Timing')).toContain('ranking');
+  });
+
+  it('ranks an item added since the batch and sets deleted ones apart', async () => {
+    const added = await write.v1.items[':itemId'].$put({
+      param: { itemId: 'rank-fresh' },
+      json: { categories: ['drama'], createdAt: Date.now() },
+    });
+    expect(added.status).toBe(200);
+    await write.v1.items[':itemId'].$put({
+      param: { itemId: 'rank-gone' },
+      json: { categories: ['drama'] },
+    });
+    expect(
+      (await write.v1.items[':itemId'].$delete({ param: { itemId: 'rank-gone' } })).status,
+    ).toBe(204);
+    const res = await rank('kv-drama-2', {
+      items: ['rank-gone', 'i30', 'rank-fresh'],
+      explain: true,
+    });
+    expect(res.status).toBe(200);
+    const body = await res.json();
+    expect(body.items.map((i) => i.itemId).sort()).toEqual(['i30', 'rank-fresh']);
+    expect(body.unranked).toEqual([{ itemId: 'rank-gone', reason: 'hidden' }]);
+    const fresh = body.items.find((i) => i.itemId === 'rank-fresh')!;
+    expect(fresh.sources).toContain('fresh');
+    expect(fresh.reasons?.rules).toContain('freshness-boost');
+    expect(body.items.every((i) => i.reasons !== undefined)).toBe(true);
+  });
+
+  it('ranks for a user the batch never saw (a cold start), not an error', async () => {
+    const res = await rank('rank-cold-user', { items: ['i05', 'i35'] });
+    expect(res.status).toBe(200);
+    const body = await res.json();
+    expect(body.items.map((i) => i.itemId).sort()).toEqual(['i05', 'i35']);
+    expect(body.unranked).toEqual([]);
+  });
+
+  it('refuses an empty, oversized or repeating list with a problem naming the field', async () => {
+    const cases: [unknown, string][] = [
+      [{ items: [] }, 'body.items'],
+      [{ items: Array.from({ length: 501 }, (_, i) => `x${i}`) }, 'body.items'],
+      [{ items: ['i01', 'i02', 'i01'] }, 'body.items.2'],
+      [{ items: ['bad id!'] }, 'body.items.0'],
+      [{ items: ['i01'], k: 3 }, 'body'],
+    ];
+    for (const [json, path] of cases) {
+      const res = await read.v1.users[':userId'].rank.$post({
+        param: { userId: 'kv-drama-2' },
+        json: json as { items: string[] },
+      });
+      expect(res.status).toBe(400);
+      expect(res.headers.get('Content-Type')).toBe('application/problem+json');
+      const body = (await res.json()) as unknown as { errors: { path: string }[] };
+      expect(body.errors.map((e) => e.path)).toContain(path);
+    }
   });
 });

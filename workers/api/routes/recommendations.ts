@@ -1,15 +1,23 @@
 /**
- * `GET /v1/users/{userId}/recommendations` (the request pipeline) and `DELETE /v1/users/{userId}`
- * (erase a user's data).
+ * `GET /v1/users/{userId}/recommendations` (the request pipeline), `POST /v1/users/{userId}/rank`
+ * (the same scoring over the caller's items) and `DELETE /v1/users/{userId}` (erase a user's
+ * data).
  */
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
+import type { Device } from '../../../shared/domain/features';
 import { deviceFromUserAgent } from '../../../shared/pipeline/request-context';
 import type { AppEnv } from '../app-env';
 import { requireScope } from '../middleware/auth';
 import { rateLimit } from '../middleware/rate-limit';
 import { validate } from '../middleware/validate';
-import { recommendationsQuerySchema, userPathSchema } from '../schemas';
-import { recommendFor, roundTripsHeader } from '../services/recommend-service';
+import { rankBodySchema, recommendationsQuerySchema, userPathSchema } from '../schemas';
+import {
+  rankFor,
+  recommendFor,
+  roundTripsHeader,
+  type RoundTrips,
+} from '../services/recommend-service';
+import type { StageTimings } from '../services/stage-timings';
 import { eraseUser } from '../services/user-erasure';
 
 export const recommendationRoutes = new Hono<AppEnv>()
@@ -21,7 +29,6 @@ export const recommendationRoutes = new Hono<AppEnv>()
     validate('query', recommendationsQuerySchema),
     async (c) => {
       const query = c.req.valid('query');
-      const cf = c.req.raw.cf as { colo?: string } | undefined;
       const { answer, timings, roundTrips } = await recommendFor(
         c.get('deps'),
         {
@@ -32,16 +39,34 @@ export const recommendationRoutes = new Hono<AppEnv>()
           ...(query.sessionId === undefined ? {} : { sessionId: query.sessionId }),
           diversity: query.diversity,
           explain: query.explain,
-          device: deviceFromUserAgent(c.req.header('User-Agent')),
-          ...(typeof cf?.colo === 'string' ? { colo: cf.colo } : {}),
-          nowMs: Date.now(),
+          ...requestContext(c),
         },
         c.get('redisTrip'),
       );
-      c.header('Server-Timing', timings.header());
-      c.header('X-Edgerec-Round-Trips', roundTripsHeader(roundTrips));
-      c.header('Cache-Control', 'private, no-store');
-      c.header('Vary', 'Authorization');
+      personalHeaders(c, timings, roundTrips);
+      return c.json(answer, 200);
+    },
+  )
+  .post(
+    '/:userId/rank',
+    requireScope('read'),
+    rateLimit({ alongside: true }),
+    validate('param', userPathSchema),
+    validate('json', rankBodySchema),
+    async (c) => {
+      const body = c.req.valid('json');
+      const { answer, timings, roundTrips } = await rankFor(
+        c.get('deps'),
+        {
+          userId: c.req.valid('param').userId,
+          itemIds: body.items,
+          ...(body.sessionId === undefined ? {} : { sessionId: body.sessionId }),
+          explain: body.explain,
+          ...requestContext(c),
+        },
+        c.get('redisTrip'),
+      );
+      personalHeaders(c, timings, roundTrips);
       return c.json(answer, 200);
     },
   )
@@ -55,3 +80,21 @@ export const recommendationRoutes = new Hono<AppEnv>()
       return c.json(await eraseUser(c.get('deps'), c.env.RESULTS, userId), 202);
     },
   );
+
+/** Headers of a personalised answer: per-stage timings, store accesses, never cached shared. */
+function personalHeaders(c: Context<AppEnv>, timings: StageTimings, roundTrips: RoundTrips): void {
+  c.header('Server-Timing', timings.header());
+  c.header('X-Edgerec-Round-Trips', roundTripsHeader(roundTrips));
+  c.header('Cache-Control', 'private, no-store');
+  c.header('Vary', 'Authorization');
+}
+
+/** The request's context features: device from the user agent, edge location, time. */
+function requestContext(c: Context<AppEnv>): { device: Device; colo?: string; nowMs: number } {
+  const cf = c.req.raw.cf as { colo?: string } | undefined;
+  return {
+    device: deviceFromUserAgent(c.req.header('User-Agent')),
+    ...(typeof cf?.colo === 'string' ? { colo: cf.colo } : {}),
+    nowMs: Date.now(),
+  };
+}

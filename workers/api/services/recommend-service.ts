@@ -3,7 +3,8 @@
  * when the isolate already holds the user's top-N — one Redis round trip, and, only where the
  * cached top-N cannot answer alone, one vector query: beside the Redis round trip when the isolate
  * holds the user's vector, else after it), loads the version's model once per isolate, and runs
- * the pure pipeline.
+ * the pure pipeline. A personalised ranking of the caller's items makes the same reads less the
+ * vector query.
  */
 import type { OnlineUserVector, ScoredItem, TopNRecord } from '../../../shared/domain/artefacts';
 import type { Device } from '../../../shared/domain/features';
@@ -11,10 +12,12 @@ import { vectorNamespace } from '../../../shared/keys';
 import { degradedEntry, runWithBudget, type BudgetOutcome } from '../../../shared/pipeline/budget';
 import {
   DEFAULT_SOURCE_LIMITS,
+  rankRequested,
   rankScored,
   scoreCandidates,
   type RecommendInput,
   type RecommendedItem,
+  type UnrankedReason,
 } from '../../../shared/pipeline/recommend';
 import type { ServingModel } from '../../../shared/pipeline/serving-model';
 import { RECENT_ITEMS_FOR_ITEM_ITEM } from '../../../shared/training/candidate-facts';
@@ -62,13 +65,92 @@ export async function recommendFor(
   req: RecommendRequest,
   trip?: SharedRoundTrip,
 ): Promise<{ answer: RecommendAnswer; timings: StageTimings; roundTrips: RoundTrips }> {
+  const g = await gather(deps, { ...req, ann: true }, trip);
+  const input = pipelineInput(deps, req, g);
+  const pool = g.timings.measure('scoring', () => scoreCandidates(input));
+  const items = g.timings.measure('ranking', () => rankScored(pool, input));
+  return {
+    answer: { userId: req.userId, modelVersion: g.version, items, degraded: g.degraded },
+    timings: g.timings,
+    roundTrips: g.roundTrips,
+  };
+}
+
+export interface RankRequest {
+  userId: string;
+  itemIds: string[];
+  sessionId?: string;
+  explain: boolean;
+  device: Device;
+  colo?: string;
+  nowMs: number;
+}
+
+export interface RankAnswer extends RecommendAnswer {
+  unranked: { itemId: string; reason: UnrankedReason }[];
+}
+
+/**
+ * Personalised ranking of the caller's items (`rankRequested`), from the same reads as a
+ * recommendation, less the vector query: every requested item is scored from the model itself.
+ */
+export async function rankFor(
+  deps: Deps,
+  req: RankRequest,
+  trip?: SharedRoundTrip,
+): Promise<{ answer: RankAnswer; timings: StageTimings; roundTrips: RoundTrips }> {
+  const g = await gather(deps, { ...req, ann: false }, trip);
+  const input = pipelineInput(
+    deps,
+    { ...req, k: req.itemIds.length, exclude: [], diversity: 0 },
+    g,
+  );
+  const { items, unranked } = g.timings.measure('ranking', () => rankRequested(input, req.itemIds));
+  return {
+    answer: { userId: req.userId, modelVersion: g.version, items, unranked, degraded: g.degraded },
+    timings: g.timings,
+    roundTrips: g.roundTrips,
+  };
+}
+
+/** What a request reads before the pure pipeline runs. */
+interface GatherRequest {
+  userId: string;
+  category?: string;
+  sessionId?: string;
+  colo?: string;
+  /** False: no vector query (the caller scores its own items from the model). */
+  ann: boolean;
+}
+
+interface Gathered {
+  version: string | null;
+  model: ServingModel | null;
+  topN: TopNRecord | null;
+  userVector: number[] | null;
+  ann: RecommendInput['ann'];
+  state: ServingState | null;
+  degraded: string[];
+  timings: StageTimings;
+  roundTrips: RoundTrips;
+}
+
+/**
+ * The I/O of a request, in parallel under time budgets: the version pointer (a cold isolate only),
+ * the user's top-N from KV unless held, the serving state from Redis, the model once per version,
+ * and the vector query where the cached top-N cannot answer alone.
+ */
+async function gather(
+  deps: Deps,
+  req: GatherRequest,
+  trip: SharedRoundTrip | undefined,
+): Promise<Gathered> {
   const { config, clock } = deps;
   const timings = new StageTimings(clock.now);
   const realtime = config.EDGEREC_REALTIME === 'on';
   const stateBudget = config.EDGEREC_STATE_BUDGET_MS;
   const degraded: string[] = [];
   const roundTrips: RoundTrips = { kv: 0, redis: 0, vector: 0, modelLoad: false };
-
   // The version this isolate served last (Redis says which one is current in the same round trip).
   // A cold isolate asks KV's copy of the pointer once, so that even its first top-N read is KV's.
   let guess = deps.models.lastVersion;
@@ -86,7 +168,7 @@ export async function recommendFor(
   const heldRows = guess === null || !realtime ? null : deps.neighbourLists.heldRows(guess);
   // Where this isolate holds the user's vector and the answer will need the index, the vector
   // query leaves now, beside the Redis round trip, instead of after it.
-  const ahead = guess === null ? null : annAhead(deps, req, guess);
+  const ahead = guess === null || !req.ann ? null : annAhead(deps, req, guess);
   if (ahead) roundTrips.vector++;
   roundTrips.kv += guess === null || known ? 0 : 1;
   roundTrips.redis++;
@@ -160,7 +242,7 @@ export async function recommendFor(
   // vector that moved on-line since the batch, or a category filter the list may barely cover.
   // Asking it for every cache hit would let approximate matches displace the exact batch top-N.
   const annAlone = topN === null || online !== null || heldVector !== null;
-  const needsAnn = annAlone || req.category !== undefined;
+  const needsAnn = req.ann && (annAlone || req.category !== undefined);
   let ann: RecommendInput['ann'] = null;
   if (model && version !== null && userVector !== null && needsAnn) {
     let outcome: BudgetOutcome<VectorMatch[]>;
@@ -186,6 +268,17 @@ export async function recommendFor(
     deps.userVectors.set(version, req.userId, userVector && { vector: userVector, annAlone });
   }
 
+  return { version, model, topN, userVector, ann, state, degraded, timings, roundTrips };
+}
+
+/** The pure pipeline's input from what `gather` read and the request's own options. */
+function pipelineInput(
+  deps: Deps,
+  req: Omit<RecommendRequest, 'userId'>,
+  g: Gathered,
+): RecommendInput {
+  const { config } = deps;
+  const { state, version, model } = g;
   // Trending of the requested category (else global), then of this edge location.
   const trending = [
     ...((req.category === undefined ? undefined : state?.trending.category) ??
@@ -193,16 +286,16 @@ export async function recommendFor(
       []),
     ...(state?.trending.colo ?? []),
   ];
-  const input: RecommendInput = {
+  return {
     model,
-    topN,
-    userVector,
-    ann,
+    topN: g.topN,
+    userVector: g.userVector,
+    ann: g.ann,
     recent: state?.recent ?? [],
     session: state?.session ?? [],
     consumed: state?.consumed ?? [],
     neighbours:
-      state && version !== null ? neighboursOf(deps, version, model, state, timings) : new Map(),
+      state && version !== null ? neighboursOf(deps, version, model, state, g.timings) : new Map(),
     trending,
     fresh: state?.fresh ?? [],
     hidden: state?.hidden ?? [],
@@ -221,13 +314,6 @@ export async function recommendFor(
       providerCap: config.EDGEREC_PROVIDER_CAP,
     },
   };
-  const pool = timings.measure('scoring', () => scoreCandidates(input));
-  const items = timings.measure('ranking', () => rankScored(pool, input));
-  return {
-    answer: { userId: req.userId, modelVersion: version, items, degraded },
-    timings,
-    roundTrips,
-  };
 }
 
 /**
@@ -237,7 +323,7 @@ export async function recommendFor(
  */
 function annAhead(
   deps: Deps,
-  req: RecommendRequest,
+  req: GatherRequest,
   version: string,
 ): { version: string; vector: number[]; outcome: Promise<BudgetOutcome<VectorMatch[]>> } | null {
   const model = deps.models.peek(version);
