@@ -115,6 +115,28 @@ export async function measureLatency(
       }),
     },
     {
+      // POST /v1/users/{id}/rank: a known user's ranking of 100 catalogue items (a page of search
+      // results), a different page per request.
+      name: 'rank-100',
+      request: () => ({
+        method: 'POST',
+        setupRequest: (r) => {
+          const ids = options.itemIds;
+          const start = (next() * 101) % ids.length;
+          const items = Array.from(
+            { length: Math.min(100, ids.length) },
+            (_, j) => ids[(start + j) % ids.length] as string,
+          );
+          const user = encodeURIComponent(pick(cacheUsers));
+          return {
+            ...r,
+            path: `/v1/users/${user}/rank`,
+            body: JSON.stringify({ items }),
+          };
+        },
+      }),
+    },
+    {
       name: 'events-1',
       eventsPerRequest: 1,
       request: () => ({
