@@ -78,7 +78,7 @@ describe('npm run bench -- --quick', () => {
   it('loads every path with ordered percentiles and no failed recommendations', () => {
     const runs = results.runs[0]?.latency?.runs ?? [];
     // Each path through `wrangler dev` and through plain workerd (bench/direct-api.ts).
-    const paths = ['cache-hit', 'ann-fallback', 'cold-user', 'events-1', 'events-100'];
+    const paths = ['cache-hit', 'ann-fallback', 'cold-user', 'rank-100', 'events-1', 'events-100'];
     expect(new Set(runs.map((r) => r.target))).toEqual(
       new Set([...paths, ...paths.map((p) => `workerd/${p}`)]),
     );
@@ -113,6 +113,7 @@ describe('npm run bench -- --quick', () => {
     expect(batch.results.generated.batch.state).toBe('succeeded');
     const pipeline = output('pipeline') as { results: Record<string, { cpuMsPerRequest: number }> };
     expect(pipeline.results.plain?.cpuMsPerRequest).toBeGreaterThan(0);
+    expect(pipeline.results['rank-500-given']?.cpuMsPerRequest).toBeGreaterThan(0);
     const recall = output('vectorRecall') as { vectors: number; recallAt10: number };
     expect(recall.vectors).toBe(5000);
     // The ANN graph against exact search: far above chance even on a crowded machine.
