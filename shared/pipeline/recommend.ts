@@ -159,7 +159,7 @@ export function scoreCandidates(input: RecommendInput): ScoredPool {
   }
   // Ranking reads the item vectors only for diversity (MMR): without it, a view per candidate
   // would be allocated for nothing (diversity ≤ 0 is exactly λ = 1, see rankCandidates).
-  const scoreOf = model?.score ?? ((f: Float64Array) => f[0]!);
+  const scoreOf = scorerOf(model);
   const scored = scoreEligible(ctx, eligible, scoreOf, !(input.diversity <= 0));
   return { scored, fallback, ctx, similarity, scoreOf };
 }
@@ -171,9 +171,9 @@ export type UnrankedReason = 'unknown' | 'hidden';
  * Personalised ranking of the caller's own list (e.g. search results): every requested item the
  * catalogue knows is scored exactly as a recommendation candidate would be (with the sources that
  * would have proposed it) and the list comes back in score order, freshness boost included (a
- * share of the listed items' score range), with no cut, filter, cap or diversity. Consumed items are ranked too: the caller asked for them.
- * Items neither the version's model nor the fresh list knows, and hidden or deleted ones, are
- * returned apart, in request order.
+ * share of the listed items' score range), with no cut, filter, cap or diversity. Consumed items
+ * are ranked too: the caller asked for them. Items neither the version's model nor the fresh list
+ * knows, and hidden or deleted ones, are returned apart, in request order.
  */
 export function rankRequested(
   input: RecommendInput,
@@ -194,7 +194,7 @@ export function rankRequested(
       eligible.push({ c, row, extra, categories: categoriesAt(model, row, extra) });
     }
   }
-  const scoreOf = model?.score ?? ((f: Float64Array) => f[0]!);
+  const scoreOf = scorerOf(model);
   const scored = scoreEligible(ctx, eligible, scoreOf, false);
   const all = { ...input.rules, categoryCap: 1, providerCap: 1 };
   const items = rankScored(
@@ -310,6 +310,11 @@ export function rankScored(pool: ScoredPool, input: RecommendInput): Recommended
     }
     return item;
   });
+}
+
+/** The version's scorer; without a model, the base score (feature 0) as it is. */
+function scorerOf(model: ServingModel | null): (features: Float64Array) => number {
+  return model?.score ?? ((f: Float64Array) => f[0]!);
 }
 
 /** An eligible candidate with its lookups: factor row, fresh-item record, categories. */

@@ -30,6 +30,11 @@ export interface VectorQuery {
   includeMetadata?: boolean;
 }
 
+/** The metadata filter that keeps the items of `category` (quotes escaped). */
+export function categoryFilter(category: string): string {
+  return `categories CONTAINS '${category.replace(/'/g, "\\'")}'`;
+}
+
 export interface VectorIndex {
   /** Inserts or replaces records in `namespace`, in batches the adapter chooses. */
   upsert(namespace: string, records: VectorRecord[]): Promise<void>;

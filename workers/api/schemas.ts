@@ -79,20 +79,22 @@ export const userPathSchema = z.object({ userId: idSchema });
 export const itemPathSchema = z.object({ itemId: idSchema });
 export const runPathSchema = z.object({ runId: z.string().regex(/^[A-Za-z0-9_.:-]{1,128}$/) });
 
+/** Item ids to leave out: comma-separated, or the parameter repeated. */
+const excludeQuery = z
+  .union([z.string(), z.array(z.string())])
+  .optional()
+  .transform((v) =>
+    (Array.isArray(v) ? v : v === undefined ? [] : [v])
+      .flatMap((s) => s.split(','))
+      .map((s) => s.trim())
+      .filter((s) => s.length > 0),
+  )
+  .pipe(z.array(idSchema).max(500));
+
 export const recommendationsQuerySchema = z.object({
   k: z.coerce.number().int().min(1).max(100).default(10),
   category: z.string().min(1).max(64).optional(),
-  /** Item ids to leave out: comma-separated, or the parameter repeated. */
-  exclude: z
-    .union([z.string(), z.array(z.string())])
-    .optional()
-    .transform((v) =>
-      (Array.isArray(v) ? v : v === undefined ? [] : [v])
-        .flatMap((s) => s.split(','))
-        .map((s) => s.trim())
-        .filter((s) => s.length > 0),
-    )
-    .pipe(z.array(idSchema).max(500)),
+  exclude: excludeQuery,
   sessionId: idSchema.optional(),
   diversity: z.coerce.number().min(0).max(1).default(0),
   explain: queryBoolean.default(false),
@@ -128,6 +130,8 @@ export const rankBodySchema = z
 
 export const similarQuerySchema = z.object({
   k: z.coerce.number().int().min(1).max(100).default(10),
+  category: z.string().min(1).max(64).optional(),
+  exclude: excludeQuery,
 });
 
 export const trendingQuerySchema = z.object({

@@ -133,6 +133,35 @@ describe('GET /v1/items/{itemId}/similar', () => {
     expect(body.degraded).toEqual([]);
   });
 
+  it('keeps the items of a category, filling a short list from the vector index', async () => {
+    // i03's list is drama items but one (i19, drama and comedy): the rest comes from ANN.
+    const res = await read.v1.items[':itemId'].similar.$get({
+      param: { itemId: 'i03' },
+      query: { k: '4', category: 'comedy' },
+    });
+    expect(res.status).toBe(200);
+    const body = await res.json();
+    const ids = body.items.map((i) => i.itemId);
+    expect(ids).toHaveLength(4);
+    expect(ids[0]).toBe('i19');
+    expect(new Set(ids).size).toBe(4);
+    expect(ids).not.toContain('i03');
+    for (const id of ids) {
+      const item = await read.v1.items[':itemId'].$get({ param: { itemId: id } });
+      expect(((await item.json()) as { categories: string[] }).categories).toContain('comedy');
+    }
+    expect(body.degraded).toEqual([]);
+  });
+
+  it('leaves excluded items out', async () => {
+    const res = await read.v1.items[':itemId'].similar.$get({
+      param: { itemId: 'i03' },
+      query: { k: '4', exclude: 'i11,i01' },
+    });
+    const want = seedNeighbours('i03').filter((s) => !['i11', 'i01'].includes(s.itemId));
+    expect((await res.json()).items).toEqual(want.slice(0, 4));
+  });
+
   it('leaves hidden and deleted items out of similar lists', async () => {
     // Two new items of the same categories share one provisional vector (the centroids' mean);
     // no other test creates a new item that is both drama and comedy.

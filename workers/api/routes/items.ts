@@ -98,7 +98,12 @@ export const itemRoutes = new Hono<AppEnv>()
     validate('query', similarQuerySchema),
     async (c) => {
       const { itemId } = c.req.valid('param');
-      const answer = await similarItems(c.get('deps'), itemId, c.req.valid('query').k);
+      const { k, category, exclude } = c.req.valid('query');
+      const answer = await similarItems(c.get('deps'), itemId, {
+        k,
+        ...(category === undefined ? {} : { category }),
+        exclude,
+      });
       c.header('Cache-Control', 'private, max-age=30');
       c.header('Vary', 'Authorization');
       return c.json({ itemId, ...answer }, 200);

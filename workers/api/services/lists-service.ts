@@ -1,6 +1,7 @@
 /** Item-to-item lists (`/similar`) and trending lists (`/trending`), with their fallbacks. */
 import type { ScoredItem } from '../../../shared/domain/artefacts';
 import { vectorNamespace } from '../../../shared/keys';
+import { categoryFilter } from '../../../shared/ports/vector-index';
 import { degradedEntry, runWithBudget } from '../../../shared/pipeline/budget';
 import { provisionalVector } from '../../../shared/pipeline/serving-model';
 import { decayedCount } from '../../../shared/pipeline/trending-decay';
@@ -22,11 +23,27 @@ async function servedVersion(deps: Deps): Promise<string | null> {
   return version;
 }
 
+/** Options of `GET /v1/items/{itemId}/similar`. */
+export interface SimilarRequest {
+  k: number;
+  /** Only items of this category. */
+  category?: string;
+  /** Item ids to leave out. */
+  exclude: readonly string[];
+}
+
 /**
- * Neighbours of an item: the precomputed list (KV, then Redis); for an item the batch has not
- * seen, an ANN query around its vector (its factor row or its provisional vector).
+ * Neighbours of an item: the precomputed list (KV, then Redis), less hidden, deleted and excluded
+ * items and, with a category, the items outside it (by the served version's item categories). An
+ * ANN query around the item's vector (its factor row or its provisional vector, the category
+ * pushed into the query's metadata filter) answers for an item the batch has not seen, and fills
+ * a list the category left short of k, after the list's own items.
  */
-export async function similarItems(deps: Deps, itemId: string, k: number): Promise<ListAnswer> {
+export async function similarItems(
+  deps: Deps,
+  itemId: string,
+  req: SimilarRequest,
+): Promise<ListAnswer> {
   const degraded: string[] = [];
   const version = await servedVersion(deps);
   if (version === null) return { items: [], modelVersion: null, degraded };
@@ -43,21 +60,34 @@ export async function similarItems(deps: Deps, itemId: string, k: number): Promi
   ]);
   const hiddenEntry = degradedEntry(hiddenOutcome);
   if (hiddenEntry) degraded.push(hiddenEntry);
-  const hidden = new Set(hiddenOutcome.ok ? hiddenOutcome.value : []);
-  const keep = (id: string) => id !== itemId && !hidden.has(id);
-  if (listed.ok && listed.value) {
-    return {
-      items: listed.value.filter((s) => keep(s.itemId)).slice(0, k),
-      modelVersion: version,
-      degraded,
-    };
-  }
+  const blocked = new Set([
+    itemId,
+    ...(hiddenOutcome.ok ? hiddenOutcome.value : []),
+    ...req.exclude,
+  ]);
+  const list = listed.ok ? listed.value : null;
   const entry = degradedEntry(listed);
   if (entry) degraded.push(entry);
-
-  const model = await deps.models.get(version, deps.results).catch(() => null);
-  if (!model)
+  // The model (held by the isolate after its first request) gives categories and vectors.
+  const model =
+    list !== null && req.category === undefined
+      ? null
+      : await deps.models.get(version, deps.results).catch(() => null);
+  if (!model && (list === null || req.category !== undefined))
     return { items: [], modelVersion: version, degraded: [...degraded, 'model:unavailable'] };
+
+  const category = req.category;
+  const inCategory = (id: string) => {
+    if (category === undefined) return true;
+    const row = model!.rowOf.get(id);
+    return row !== undefined && (model!.manifest.items[row]?.categories ?? []).includes(category);
+  };
+  const items = (list ?? [])
+    .filter((s) => !blocked.has(s.itemId) && inCategory(s.itemId))
+    .slice(0, req.k);
+  if (items.length >= req.k || (list !== null && category === undefined) || !model)
+    return { items, modelVersion: version, degraded };
+
   const row = model.rowOf.get(itemId);
   let vector: ArrayLike<number> | null =
     row === undefined ? null : model.factors.subarray(row * model.dims, (row + 1) * model.dims);
@@ -65,25 +95,27 @@ export async function similarItems(deps: Deps, itemId: string, k: number): Promi
     const item = await deps.state.getItem(itemId).catch(() => null);
     if (item && !item.deleted) vector = provisionalVector(model, item.categories);
   }
-  if (vector === null) return { items: [], modelVersion: version, degraded };
+  if (vector === null) return { items, modelVersion: version, degraded };
+  for (const s of items) blocked.add(s.itemId);
   const ann = await runWithBudget(
     'ann',
     () =>
       deps.vectors.query(vectorNamespace(version), {
         vector: Array.from(vector),
-        topK: Math.min(k + 1 + hidden.size, k + 101),
+        topK: Math.min(req.k + blocked.size, req.k + 101),
+        ...(category === undefined ? {} : { filter: categoryFilter(category) }),
       }),
     deps.config.EDGEREC_SOURCE_BUDGET_MS,
     deps.clock,
   );
   const annEntry = degradedEntry(ann);
   if (annEntry) degraded.push(annEntry);
-  const items = ann.ok
-    ? ann.value
-        .filter((m) => keep(m.id))
-        .slice(0, k)
-        .map((m) => ({ itemId: m.id, score: m.score }))
-    : [];
+  if (ann.ok) {
+    for (const m of ann.value) {
+      if (items.length >= req.k) break;
+      if (!blocked.has(m.id)) items.push({ itemId: m.id, score: m.score });
+    }
+  }
   return { items, modelVersion: version, degraded };
 }
 

@@ -23,7 +23,7 @@ import type { ServingModel } from '../../../shared/pipeline/serving-model';
 import { RECENT_ITEMS_FOR_ITEM_ITEM } from '../../../shared/training/candidate-facts';
 import type { SharedRoundTrip } from '../../../shared/ports/shared-round-trip';
 import type { ServingState } from '../../../shared/ports/state-store';
-import type { VectorMatch } from '../../../shared/ports/vector-index';
+import { categoryFilter, type VectorMatch } from '../../../shared/ports/vector-index';
 import type { Deps } from '../app-env';
 import { StageTimings } from './stage-timings';
 
@@ -350,9 +350,7 @@ function queryAnn(
       deps.vectors.query(vectorNamespace(version), {
         vector: Array.from(vector),
         topK: ANN_TOP_K,
-        ...(category === undefined
-          ? {}
-          : { filter: `categories CONTAINS '${category.replace(/'/g, "\\'")}'` }),
+        ...(category === undefined ? {} : { filter: categoryFilter(category) }),
       }),
     deps.config.EDGEREC_SOURCE_BUDGET_MS,
     deps.clock,
