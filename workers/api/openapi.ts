@@ -144,7 +144,7 @@ const OPERATIONS: Operation[] = [
     status: 200,
     response: similarResponseSchema,
     description:
-      "The item's precomputed neighbours of the served version (KV, then Redis), without hidden, deleted or `exclude`d items, and with `category=` only those of that category. An ANN query around the item's vector (the category in its metadata filter) answers for an item added since the batch (its provisional vector) and fills a list the category left short of `k`, after the list's own items (whose scores are on another scale). An unknown item gets an empty list, not an error.",
+      "The item's precomputed neighbours of the served version (KV, then Redis), without hidden, deleted or `exclude`d items, and with `category=` only those of that category. An ANN query around the item's vector (the category in its metadata filter) answers for an item added since the batch (its provisional vector) and fills a list the category left short of `k`, after the list's own items (`source` tells them apart: their scores are on different scales). An unknown item gets an empty list, not an error.",
   },
   {
     method: 'get',

@@ -176,7 +176,14 @@ export const rankResponseSchema = recommendationsResponseSchema.extend({
 export const similarResponseSchema = z.object({
   itemId: z.string(),
   modelVersion: z.string().nullable(),
-  items: z.array(z.object({ itemId: z.string(), score: z.number() })),
+  items: z.array(
+    z.object({
+      itemId: z.string(),
+      score: z.number(),
+      /** `neighbours`: the batch's list; `ann`: the vector index (scores on another scale). */
+      source: z.enum(['neighbours', 'ann']),
+    }),
+  ),
   degraded: z.array(z.string()),
 });
 

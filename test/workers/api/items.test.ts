@@ -129,7 +129,11 @@ describe('GET /v1/items/{itemId}/similar', () => {
     });
     expect(res.status).toBe(200);
     const body = await res.json();
-    expect(body.items).toEqual(seedNeighbours('i03').slice(0, 4));
+    expect(body.items).toEqual(
+      seedNeighbours('i03')
+        .slice(0, 4)
+        .map((s) => ({ ...s, source: 'neighbours' })),
+    );
     expect(body.degraded).toEqual([]);
   });
 
@@ -144,6 +148,7 @@ describe('GET /v1/items/{itemId}/similar', () => {
     const ids = body.items.map((i) => i.itemId);
     expect(ids).toHaveLength(4);
     expect(ids[0]).toBe('i19');
+    expect(body.items.map((i) => i.source)).toEqual(['neighbours', 'ann', 'ann', 'ann']);
     expect(new Set(ids).size).toBe(4);
     expect(ids).not.toContain('i03');
     for (const id of ids) {
@@ -159,7 +164,9 @@ describe('GET /v1/items/{itemId}/similar', () => {
       query: { k: '4', exclude: 'i11,i01' },
     });
     const want = seedNeighbours('i03').filter((s) => !['i11', 'i01'].includes(s.itemId));
-    expect((await res.json()).items).toEqual(want.slice(0, 4));
+    expect((await res.json()).items).toEqual(
+      want.slice(0, 4).map((s) => ({ ...s, source: 'neighbours' })),
+    );
   });
 
   it('leaves hidden and deleted items out of similar lists', async () => {

@@ -7,10 +7,15 @@ import { provisionalVector } from '../../../shared/pipeline/serving-model';
 import { decayedCount } from '../../../shared/pipeline/trending-decay';
 import type { Deps } from '../app-env';
 
-export interface ListAnswer {
-  items: ScoredItem[];
+export interface ListAnswer<T extends ScoredItem = ScoredItem> {
+  items: T[];
   modelVersion: string | null;
   degraded: string[];
+}
+
+/** A similar item and where it came from: scores of the two sources are on different scales. */
+export interface SimilarItem extends ScoredItem {
+  source: 'neighbours' | 'ann';
 }
 
 /** The served version: the isolate's, else Redis', else the KV copy of the pointer. */
@@ -43,7 +48,7 @@ export async function similarItems(
   deps: Deps,
   itemId: string,
   req: SimilarRequest,
-): Promise<ListAnswer> {
+): Promise<ListAnswer<SimilarItem>> {
   const degraded: string[] = [];
   const version = await servedVersion(deps);
   if (version === null) return { items: [], modelVersion: null, degraded };
@@ -82,9 +87,10 @@ export async function similarItems(
     const row = model!.rowOf.get(id);
     return row !== undefined && (model!.manifest.items[row]?.categories ?? []).includes(category);
   };
-  const items = (list ?? [])
+  const items: SimilarItem[] = (list ?? [])
     .filter((s) => !blocked.has(s.itemId) && inCategory(s.itemId))
-    .slice(0, req.k);
+    .slice(0, req.k)
+    .map((s) => ({ ...s, source: 'neighbours' }));
   if (items.length >= req.k || (list !== null && category === undefined) || !model)
     return { items, modelVersion: version, degraded };
 
@@ -113,7 +119,7 @@ export async function similarItems(
   if (ann.ok) {
     for (const m of ann.value) {
       if (items.length >= req.k) break;
-      if (!blocked.has(m.id)) items.push({ itemId: m.id, score: m.score });
+      if (!blocked.has(m.id)) items.push({ itemId: m.id, score: m.score, source: 'ann' });
     }
   }
   return { items, modelVersion: version, degraded };
