@@ -164,16 +164,22 @@ export function scoreCandidates(input: RecommendInput): ScoredPool {
   return { scored, fallback, ctx, similarity, scoreOf };
 }
 
-/** Why a requested item was left out of a personalised ranking. */
-export type UnrankedReason = 'unknown' | 'hidden';
+/**
+ * Why a requested item was left out of a personalised ranking: `hidden` (hidden or deleted), or
+ * `unscored`, neither in the served model nor among the recently added items the request read
+ * (an unknown id, an item added since the batch beyond that list, or any item while no model is
+ * served). Callers append them after the ranked items rather than drop them.
+ */
+export type UnrankedReason = 'unscored' | 'hidden';
 
 /**
  * Personalised ranking of the caller's own list (e.g. search results): every requested item the
- * catalogue knows is scored exactly as a recommendation candidate would be (with the sources that
- * would have proposed it) and the list comes back in score order, freshness boost included (a
- * share of the listed items' score range), with no cut, filter, cap or diversity. Consumed items
- * are ranked too: the caller asked for them. Items neither the version's model nor the fresh list
- * knows, and hidden or deleted ones, are returned apart, in request order.
+ * model or the fresh list knows is scored as a recommendation candidate would be, with the
+ * sources that would have proposed it (less ANN: ranking makes no vector query, so an item the
+ * index would have proposed scores as if it had not), and the list comes back in score order,
+ * freshness boost included (a share of the listed items' score range), with no cut, filter, cap
+ * or diversity. Consumed items are ranked too: the caller asked for them. The others come back
+ * apart, in request order (see `UnrankedReason`).
  */
 export function rankRequested(
   input: RecommendInput,
@@ -188,7 +194,8 @@ export function rankRequested(
     const row = model?.rowOf.get(itemId);
     const extra = ctx.extraItems.get(itemId);
     if (hidden.has(itemId)) unranked.push({ itemId, reason: 'hidden' });
-    else if (row === undefined && extra === undefined) unranked.push({ itemId, reason: 'unknown' });
+    else if (row === undefined && extra === undefined)
+      unranked.push({ itemId, reason: 'unscored' });
     else {
       const c = pool.get(itemId) ?? { itemId, sources: NO_SOURCES };
       eligible.push({ c, row, extra, categories: categoriesAt(model, row, extra) });

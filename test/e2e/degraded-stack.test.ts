@@ -282,6 +282,19 @@ describe('redis-server stops', () => {
       expect(cached.body.modelVersion).toBe(stack.demo.version);
       expect(cached.body.items.length).toBeGreaterThan(0);
       expect(cached.body.degraded).toContain('redis:error');
+      // Ranking the user's own items still answers, from KV and the isolate's model.
+      const asked = [...cached.body.items.map((i) => i.itemId).reverse(), 'no-such-item'];
+      const ranked = await throughReloads(() =>
+        read.v1.users[':userId'].rank.$post({
+          param: { userId: cachedUser },
+          json: { items: asked },
+        }),
+      );
+      expect(ranked.status, await tailOnFailure(ranked)).toBe(200);
+      const rankBody = await ranked.json();
+      expect(rankBody.degraded).toContain('redis:error');
+      expect(rankBody.items.map((i) => i.itemId).sort()).toEqual(asked.slice(0, -1).sort());
+      expect(rankBody.unranked).toEqual([{ itemId: 'no-such-item', reason: 'unscored' }]);
       const stranger = await recommend('never-seen-user');
       expect(stranger.body.degraded).toContain('redis:error');
       expect(stranger.body.items.length).toBe(10);
@@ -358,6 +371,20 @@ describe('the vector server stops', () => {
       });
       // Users with a cached top-N never needed the vector server.
       expect((await recommend(cachedUser)).body.degraded).toEqual([]);
+      // Similar items of a category: the batch's list answers, its fill from the index is skipped.
+      const seed = (await recommend(cachedUser)).body.items[0]!.itemId;
+      const seedItem = await read.v1.items[':itemId'].$get({ param: { itemId: seed } });
+      const category = ((await seedItem.json()) as { categories: string[] }).categories[0]!;
+      const similar = await read.v1.items[':itemId'].similar.$get({
+        param: { itemId: seed },
+        query: { k: '100', category },
+      });
+      expect(similar.status, await tailOnFailure(similar)).toBe(200);
+      const similarBody = await similar.json();
+      expect(similarBody.degraded).toHaveLength(1);
+      expect(similarBody.degraded[0]).toMatch(/^ann:(error|timeout)$/);
+      expect(similarBody.items.length).toBeGreaterThan(0);
+      expect(similarBody.items.every((i) => i.source === 'neighbours')).toBe(true);
     } finally {
       await vector.restart();
     }

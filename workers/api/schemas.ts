@@ -166,11 +166,10 @@ export const recommendationsResponseSchema = z.object({
   degraded: z.array(z.string()),
 });
 
+/** `items`: every requested item that could be scored, best first (no cut, filter or cap). */
 export const rankResponseSchema = recommendationsResponseSchema.extend({
-  /** Every requested item the catalogue knows, best first (no cut, filter, cap or diversity). */
-  items: z.array(recommendedItemSchema),
-  /** Requested items left out, in request order: unknown to the catalogue, or hidden/deleted. */
-  unranked: z.array(z.object({ itemId: z.string(), reason: z.enum(['unknown', 'hidden']) })),
+  /** The other requested items, in request order: append them, do not drop them. */
+  unranked: z.array(z.object({ itemId: z.string(), reason: z.enum(['unscored', 'hidden']) })),
 });
 
 export const similarResponseSchema = z.object({

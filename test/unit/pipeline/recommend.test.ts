@@ -122,13 +122,32 @@ describe('rankRequested (personalised ranking of given items)', () => {
     expect(items).toHaveLength(asked.length);
   });
 
-  it('ranks consumed items, ignores caps and k, and sets unknown and hidden items apart', () => {
+  it('without a served model, returns every item it cannot score apart, none dropped', () => {
+    const fresh: Item = {
+      itemId: 'new1',
+      categories: ['a'],
+      tags: [],
+      createdAt: NOW,
+      hidden: false,
+      attributes: {},
+      updatedAt: NOW,
+    };
+    const input = baseInput({ model: null, topN: null, userVector: null, fresh: [fresh] });
+    const { items, unranked } = rankRequested(input, ['a1', 'new1', 'b2']);
+    expect(items.map((i) => i.itemId)).toEqual(['new1']);
+    expect(unranked).toEqual([
+      { itemId: 'a1', reason: 'unscored' },
+      { itemId: 'b2', reason: 'unscored' },
+    ]);
+  });
+
+  it('ranks consumed items, ignores caps and k, and sets unscored and hidden items apart', () => {
     const input = baseInput({ consumed: ['a1'], hidden: ['b1'], k: 1, diversity: 1 });
     input.rules.categoryCap = 0.1;
     const { items, unranked } = rankRequested(input, ['zz', 'b2', 'b1', 'a1', 'a2']);
     expect(items.map((i) => i.itemId)).toEqual(['a1', 'a2', 'b2']);
     expect(unranked).toEqual([
-      { itemId: 'zz', reason: 'unknown' },
+      { itemId: 'zz', reason: 'unscored' },
       { itemId: 'b1', reason: 'hidden' },
     ]);
   });

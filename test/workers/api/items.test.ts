@@ -184,6 +184,14 @@ describe('GET /v1/items/{itemId}/similar', () => {
         ).json()
       ).items.map((i) => i.itemId);
     expect((await similar())[0]).toBe(b);
+    // From the vector index (a new item has no list), `exclude` applies too.
+    const excluded = await read.v1.items[':itemId'].similar.$get({
+      param: { itemId: a },
+      query: { k: '5', exclude: b },
+    });
+    const excludedIds = (await excluded.json()).items.map((i) => i.itemId);
+    expect(excludedIds).toHaveLength(5);
+    expect(excludedIds).not.toContain(b);
     await write.v1.items[':itemId'].$delete({ param: { itemId: b } });
     expect(await similar()).not.toContain(b);
   });

@@ -50,7 +50,7 @@ describe('POST /v1/users/{userId}/rank', () => {
     expect(body.degraded).toEqual([]);
     const ids = body.items.map((i) => i.itemId);
     expect(new Set(ids)).toEqual(new Set(asked.filter((id) => id !== 'nope-item')));
-    expect(body.unranked).toEqual([{ itemId: 'nope-item', reason: 'unknown' }]);
+    expect(body.unranked).toEqual([{ itemId: 'nope-item', reason: 'unscored' }]);
     // The listed items come in the model's order; scores never rise down the list.
     const order = dramaTopN('kv-drama-2').items.map(([id]) => id);
     const inTopN = ids.filter((id) => order.includes(id));

@@ -76,11 +76,21 @@ function countingApp(extra: Record<string, string> = {}) {
     expect(res.status).toBe(200);
     return res;
   };
+  const rank = (userId: string, items: string[]) =>
+    app.request(
+      `/v1/users/${userId}/rank`,
+      {
+        method: 'POST',
+        headers: { Authorization: 'Bearer test-read-key', 'Content-Type': 'application/json' },
+        body: JSON.stringify({ items }),
+      },
+      bindings,
+    );
   const reset = () => {
     Object.assign(counts, { kv: 0, redis: 0, vector: 0 });
     order.length = 0;
   };
-  return { counts, order, get, send, reset };
+  return { counts, order, get, send, rank, reset };
 }
 
 /** Bindings that give the read key an id of its own (no other test counts against it) and a limit. */
@@ -319,6 +329,17 @@ describe('the rate limit check of a read', () => {
     expect(remaining(await get('kv-trips'))).toBe('0');
     const refused = await send('/v1/users/kv-trips/recommendations?k=10');
     expect(refused.status).toBe(429);
+  });
+
+  it('rides on the Redis round trip of a ranking too, read after its body', async () => {
+    const { counts, get, rank, reset } = countingApp(limitedKey(3));
+    expect(remaining(await get('warm-limit-3'))).toBe('2');
+    reset();
+    const res = await rank('kv-trips', ['i01', 'i02', 'i30']);
+    expect(res.status).toBe(200);
+    expect(counts).toEqual({ kv: 0, redis: 1, vector: 0 });
+    expect(remaining(res)).toBe('1');
+    expect(res.headers.get('X-RateLimit-Status')).toBeNull();
   });
 
   it('after Redis lost its scripts: both calls are sent again in full, the check still counts', async () => {

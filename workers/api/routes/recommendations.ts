@@ -50,9 +50,11 @@ export const recommendationRoutes = new Hono<AppEnv>()
   .post(
     '/:userId/rank',
     requireScope('read'),
-    rateLimit({ alongside: true }),
+    // The body first: a check started before a slow upload ends would leave on its own instead
+    // of riding on the ranking's Redis round trip.
     validate('param', userPathSchema),
     validate('json', rankBodySchema),
+    rateLimit({ alongside: true }),
     async (c) => {
       const body = c.req.valid('json');
       const { answer, timings, roundTrips } = await rankFor(

@@ -28,6 +28,9 @@ async function servedVersion(deps: Deps): Promise<string | null> {
   return version;
 }
 
+/** Largest `topK` of one vector query (Upstash Vector's limit). */
+const MAX_TOP_K = 1000;
+
 /** Options of `GET /v1/items/{itemId}/similar`. */
 export interface SimilarRequest {
   k: number;
@@ -74,11 +77,9 @@ export async function similarItems(
   const entry = degradedEntry(listed);
   if (entry) degraded.push(entry);
   // The model (held by the isolate after its first request) gives categories and vectors.
-  const model =
-    list !== null && req.category === undefined
-      ? null
-      : await deps.models.get(version, deps.results).catch(() => null);
-  if (!model && (list === null || req.category !== undefined))
+  const needsModel = list === null || req.category !== undefined;
+  const model = needsModel ? await deps.models.get(version, deps.results).catch(() => null) : null;
+  if (needsModel && !model)
     return { items: [], modelVersion: version, degraded: [...degraded, 'model:unavailable'] };
 
   const category = req.category;
@@ -108,7 +109,8 @@ export async function similarItems(
     () =>
       deps.vectors.query(vectorNamespace(version), {
         vector: Array.from(vector),
-        topK: Math.min(req.k + blocked.size, req.k + 101),
+        // Blocked ids (the list's own included) may come back too: room for each.
+        topK: Math.min(req.k - items.length + blocked.size, MAX_TOP_K),
         ...(category === undefined ? {} : { filter: categoryFilter(category) }),
       }),
     deps.config.EDGEREC_SOURCE_BUDGET_MS,
