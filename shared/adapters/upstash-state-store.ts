@@ -155,6 +155,7 @@ export class UpstashStateStore implements StateStore, EdgeResultReader {
       seeds: q.neighbourSeeds,
       knownTopN: q.knownTopN,
       heldNeighbours: q.heldNeighbours,
+      itemRecords: q.itemRecords,
     };
     const reply = await this.call('serving state', () =>
       this.servingState(JSON.stringify(args), q.trip?.take() ?? []),
@@ -173,6 +174,7 @@ export class UpstashStateStore implements StateStore, EdgeResultReader {
       byColo,
       fresh,
       hidden,
+      records,
     ] = asArray(reply);
     const neighbours = new Map<string, ScoredItem[]>();
     const heldNeighbours: string[] = [];
@@ -201,10 +203,9 @@ export class UpstashStateStore implements StateStore, EdgeResultReader {
         ...(Array.isArray(byCategory) ? { category: scoredPairs(byCategory) } : {}),
         ...(Array.isArray(byColo) ? { colo: scoredPairs(byColo) } : {}),
       },
-      fresh: asArray(fresh)
-        .map((r) => parseJson<Item>(r))
-        .filter((r): r is Item => r !== null && !r.deleted),
+      fresh: liveItems(fresh),
       hidden: asArray(hidden).map(String),
+      items: liveItems(records),
     };
   }
 
@@ -445,6 +446,13 @@ export class UpstashStateStore implements StateStore, EdgeResultReader {
       });
     }
   }
+}
+
+/** The item records of a reply that exist and are not deleted. */
+function liveItems(reply: unknown): Item[] {
+  return asArray(reply)
+    .map((r) => parseJson<Item>(r))
+    .filter((r): r is Item => r !== null && !r.deleted);
 }
 
 function parseJson<T>(value: unknown): T | null {

@@ -166,15 +166,15 @@ export function scoreCandidates(input: RecommendInput): ScoredPool {
 
 /**
  * Why a requested item was left out of a personalised ranking: `hidden` (hidden or deleted), or
- * `unscored`, neither in the served model nor among the recently added items the request read
- * (an unknown id, an item added since the batch beyond that list, or any item while no model is
- * served). Callers append them after the ranked items rather than drop them.
+ * `unscored`, neither in the served model nor among the item records the request read (an unknown
+ * id, or any item the model lacks while Redis is out). Callers append them after the ranked items
+ * rather than drop them.
  */
 export type UnrankedReason = 'unscored' | 'hidden';
 
 /**
  * Personalised ranking of the caller's own list (e.g. search results): every requested item the
- * model or the fresh list knows is scored as a recommendation candidate would be, with the
+ * model or an item record knows is scored as a recommendation candidate would be, with the
  * sources that would have proposed it (less ANN: ranking makes no vector query, so an item the
  * index would have proposed scores as if it had not), and the list comes back in score order,
  * freshness boost included (a share of the listed items' score range), with no cut, filter, cap

@@ -32,6 +32,11 @@ export interface ServingStateQuery {
    * seeds come back in `heldNeighbours` instead of `neighbours`.
    */
   heldNeighbours?: { version: string; rows: string };
+  /**
+   * Also read the records of these items (a ranking's items that the caller's model lacks, which
+   * the fresh list may not reach); they come back in `items`.
+   */
+  itemRecords?: readonly string[];
   /** Other calls of the same request that travel in this round trip (the rate limit check). */
   trip?: SharedRoundTrip;
 }
@@ -62,6 +67,8 @@ export interface ServingState {
   fresh: Item[];
   /** Hidden or deleted item ids. */
   hidden: string[];
+  /** Records of `ServingStateQuery.itemRecords` that exist and are not deleted. */
+  items: Item[];
 }
 
 /** An event ready to be ingested: normalised, with its weight and, when known, its categories. */

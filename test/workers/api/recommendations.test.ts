@@ -93,6 +93,33 @@ describe('POST /v1/users/{userId}/rank', () => {
     expect(body.items.every((i) => i.reasons !== undefined)).toBe(true);
   });
 
+  it('ranks an item added since the batch that the fresh list no longer reaches', async () => {
+    // The fresh list is ordered by creation time: an item dated 1970 behind 50 hidden ones dated
+    // just after it is out of the newest 50 every request reads, and pushes no other test's out.
+    const early = `rank-early-${Date.now()}`;
+    const put = await write.v1.items[':itemId'].$put({
+      param: { itemId: early },
+      json: { categories: ['drama'], createdAt: 1 },
+    });
+    expect(put.status).toBe(200);
+    const later = await write.v1.items.$post({
+      json: {
+        items: Array.from({ length: 50 }, (_, i) => ({
+          itemId: `${early}-later-${i}`,
+          categories: ['comedy'],
+          createdAt: 2 + i,
+          hidden: true,
+        })),
+      },
+    });
+    expect(later.status).toBe(200);
+    const res = await rank('kv-drama-2', { items: [early, 'i30', 'nope-either'] });
+    const body = await res.json();
+    expect(body.items.map((i) => i.itemId).sort()).toEqual([early, 'i30'].sort());
+    expect(body.unranked).toEqual([{ itemId: 'nope-either', reason: 'unscored' }]);
+    expect(res.headers.get('X-Edgerec-Round-Trips')).toMatch(/redis=1, vector=0/);
+  });
+
   it('ranks for a user the batch never saw (a cold start), not an error', async () => {
     const res = await rank('rank-cold-user', { items: ['i05', 'i35'] });
     expect(res.status).toBe(200);

@@ -105,7 +105,13 @@ export async function rankFor(
     { ...req, k: req.itemIds.length, exclude: [], diversity: 0 },
     g,
   );
-  const { items, unranked } = g.timings.measure('ranking', () => rankRequested(input, req.itemIds));
+  // Items added since the batch that the fresh list did not reach: their records, read by id.
+  const listed = new Set(input.fresh.map((item) => item.itemId));
+  const added = (g.state?.items ?? []).filter((item) => !listed.has(item.itemId));
+  const withAdded = added.length > 0 ? { ...input, fresh: [...input.fresh, ...added] } : input;
+  const { items, unranked } = g.timings.measure('ranking', () =>
+    rankRequested(withAdded, req.itemIds),
+  );
   return {
     answer: { userId: req.userId, modelVersion: g.version, items, unranked, degraded: g.degraded },
     timings: g.timings,
@@ -121,6 +127,8 @@ interface GatherRequest {
   colo?: string;
   /** False: no vector query (the caller scores its own items from the model). */
   ann: boolean;
+  /** Items to score (a ranking): the records of those the held model lacks are read too. */
+  itemIds?: readonly string[];
 }
 
 interface Gathered {
@@ -193,6 +201,9 @@ async function gather(
             ? {}
             : { heldNeighbours: { version: guess, rows: heldRows } }),
           ...(trip === undefined ? {} : { trip }),
+          ...(req.itemIds === undefined
+            ? {}
+            : { itemRecords: notInModel(deps, guess, req.itemIds) }),
         }),
       stateBudget,
       clock,
@@ -355,6 +366,12 @@ function queryAnn(
     deps.config.EDGEREC_SOURCE_BUDGET_MS,
     deps.clock,
   );
+}
+
+/** The ids the model this isolate holds for `version` lacks (all of them when it holds none). */
+function notInModel(deps: Deps, version: string | null, itemIds: readonly string[]): string[] {
+  const model = deps.models.peek(version);
+  return model ? itemIds.filter((id) => !model.rowOf.has(id)) : [...itemIds];
 }
 
 function sameVector(a: number[], b: number[]): boolean {
