@@ -8,6 +8,7 @@
  */
 import type { OnlineUserVector, ScoredItem, TopNRecord } from '../../../shared/domain/artefacts';
 import type { Device } from '../../../shared/domain/features';
+import type { Item } from '../../../shared/domain/items';
 import { vectorNamespace } from '../../../shared/keys';
 import { degradedEntry, runWithBudget, type BudgetOutcome } from '../../../shared/pipeline/budget';
 import {
@@ -105,13 +106,7 @@ export async function rankFor(
     { ...req, k: req.itemIds.length, exclude: [], diversity: 0 },
     g,
   );
-  // Items added since the batch that the fresh list did not reach: their records, read by id.
-  const listed = new Set(input.fresh.map((item) => item.itemId));
-  const added = (g.state?.items ?? []).filter((item) => !listed.has(item.itemId));
-  const withAdded = added.length > 0 ? { ...input, fresh: [...input.fresh, ...added] } : input;
-  const { items, unranked } = g.timings.measure('ranking', () =>
-    rankRequested(withAdded, req.itemIds),
-  );
+  const { items, unranked } = g.timings.measure('ranking', () => rankRequested(input, req.itemIds));
   return {
     answer: { userId: req.userId, modelVersion: g.version, items, unranked, degraded: g.degraded },
     timings: g.timings,
@@ -308,7 +303,7 @@ function pipelineInput(
     neighbours:
       state && version !== null ? neighboursOf(deps, version, model, state, g.timings) : new Map(),
     trending,
-    fresh: state?.fresh ?? [],
+    fresh: state ? freshItems(state) : [],
     hidden: state?.hidden ?? [],
     nowMs: req.nowMs,
     device: req.device,
@@ -366,6 +361,16 @@ function queryAnn(
     deps.config.EDGEREC_SOURCE_BUDGET_MS,
     deps.clock,
   );
+}
+
+/**
+ * The newest items added since the batch, then those of the records read by id (a ranking's items
+ * that the fresh list did not reach).
+ */
+function freshItems(state: ServingState): Item[] {
+  if (state.items.length === 0) return state.fresh;
+  const listed = new Set(state.fresh.map((item) => item.itemId));
+  return [...state.fresh, ...state.items.filter((item) => !listed.has(item.itemId))];
 }
 
 /** The ids the model this isolate holds for `version` lacks (all of them when it holds none). */
