@@ -28,6 +28,29 @@ const queryBoolean = z
   .transform((v) => v === 'true' || v === '1');
 
 /**
+ * A refinement that names every id repeated in a list of items (`<index>` or `<index>.<field>`)
+ * with the index of its first occurrence. Elements without a string id are passed over: it may
+ * run on a list whose other elements failed.
+ */
+function repeatedIds(idOf: (element: unknown) => unknown, field?: string) {
+  return (list: readonly unknown[], ctx: z.RefinementCtx): void => {
+    const first = new Map<string, number>();
+    list.forEach((element, index) => {
+      const id = idOf(element);
+      if (typeof id !== 'string') return;
+      const earlier = first.get(id);
+      if (earlier === undefined) first.set(id, index);
+      else
+        ctx.addIssue({
+          code: 'custom',
+          path: field === undefined ? [index] : [index, field],
+          message: `Duplicate item id "${id}" (also at items.${earlier}).`,
+        });
+    });
+  };
+}
+
+/**
  * A batch of catalogue items. `onExisting` says what happens to an item whose id is live already:
  * `skip` (default) leaves it as it is, so that re-posting a batch changes nothing; `replace`
  * replaces it as `PUT /v1/items/{itemId}` would. An id may appear once per batch.
@@ -39,22 +62,7 @@ export const itemBatchSchema = z
       .min(1)
       .max(MAX_ITEMS_PER_REQUEST)
       .superRefine(
-        (items, ctx) => {
-          const first = new Map<string, number>();
-          items.forEach((item, index) => {
-            // Also runs when other items failed (see `when`), so an item may lack a valid id.
-            const itemId: unknown = (item as { itemId?: unknown } | undefined)?.itemId;
-            if (typeof itemId !== 'string') return;
-            const earlier = first.get(itemId);
-            if (earlier === undefined) first.set(itemId, index);
-            else
-              ctx.addIssue({
-                code: 'custom',
-                path: [index, 'itemId'],
-                message: `Duplicate item id "${itemId}" (also at items.${earlier}).`,
-              });
-          });
-        },
+        repeatedIds((item) => (item as { itemId?: unknown } | undefined)?.itemId, 'itemId'),
         // Report duplicates together with the other items' errors: one answer names every problem.
         { when: (payload) => Array.isArray(payload.value) },
       ),
@@ -110,19 +118,7 @@ export const rankBodySchema = z
       .array(idSchema)
       .min(1)
       .max(MAX_RANK_ITEMS)
-      .superRefine((ids, ctx) => {
-        const first = new Map<string, number>();
-        ids.forEach((id, index) => {
-          const earlier = first.get(id);
-          if (earlier === undefined) first.set(id, index);
-          else
-            ctx.addIssue({
-              code: 'custom',
-              path: [index],
-              message: `Duplicate item id "${id}" (also at items.${earlier}).`,
-            });
-        });
-      }),
+      .superRefine(repeatedIds((id) => id)),
     sessionId: idSchema.optional(),
     explain: z.boolean().default(false),
   })
