@@ -45,6 +45,8 @@ export const redisKeys = {
   freshItems: `${PREFIX}:items:fresh`,
   /** SET: ids of hidden or deleted items; serving removes them from every answer. */
   hiddenItems: `${PREFIX}:items:hidden`,
+  /** HASH promotion id → JSON `Promotion` (promoted slots, read by every recommendation). */
+  promotions: `${PREFIX}:promotions`,
   /** STRING (SET NX PX): the batch lock; value is the run id holding it. */
   batchLock: `${PREFIX}:batch:lock`,
   /** STRING: JSON `BatchRunReport` of one run. */

@@ -7,6 +7,7 @@ import { Redis } from '@upstash/redis/cloudflare';
 import type { ModelManifest, OnlineUserVector, ScoredItem, TopNRecord } from '../domain/artefacts';
 import type { RecentItem } from '../domain/events';
 import type { Item } from '../domain/items';
+import type { Promotion } from '../domain/promotions';
 import { hexDigest } from '../digest';
 import { StoreError } from '../errors';
 import { LIMITS, redisKeys } from '../keys';
@@ -16,6 +17,7 @@ import type {
   IngestResult,
   IngestSettings,
   IngestedUser,
+  PromotionWrite,
   ServingState,
   ServingStateQuery,
   StateStore,
@@ -105,6 +107,21 @@ end
 return written
 `;
 
+/**
+ * `putPromotion`: KEYS[1] the promotions HASH; ARGV the id, the JSON, the most promotions held.
+ * Replies 0 (replaced), 1 (created) or -1 (refused: full), so that two concurrent creations cannot
+ * both pass the limit.
+ */
+const PUT_PROMOTION = `
+if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then
+  redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+  return 0
+end
+if redis.call('HLEN', KEYS[1]) >= tonumber(ARGV[3]) then return -1 end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+return 1
+`;
+
 /** What `EVALSHA` names the serving-state script by (computed on first use). */
 let servingScriptSha1: string | undefined;
 
@@ -156,6 +173,8 @@ export class UpstashStateStore implements StateStore, EdgeResultReader {
       knownTopN: q.knownTopN,
       heldNeighbours: q.heldNeighbours,
       itemRecords: q.itemRecords,
+      // The key itself says "read them" (absent: not asked for).
+      promotions: q.promotions ? redisKeys.promotions : undefined,
     };
     const reply = await this.call('serving state', () =>
       this.servingState(JSON.stringify(args), q.trip?.take() ?? []),
@@ -175,6 +194,7 @@ export class UpstashStateStore implements StateStore, EdgeResultReader {
       fresh,
       hidden,
       records,
+      promotions,
     ] = asArray(reply);
     const neighbours = new Map<string, ScoredItem[]>();
     const heldNeighbours: string[] = [];
@@ -206,6 +226,7 @@ export class UpstashStateStore implements StateStore, EdgeResultReader {
       fresh: liveItems(fresh),
       hidden: asArray(hidden).map(String),
       items: liveItems(records),
+      promotions: parsedPromotions(promotions),
     };
   }
 
@@ -399,6 +420,29 @@ export class UpstashStateStore implements StateStore, EdgeResultReader {
     );
   }
 
+  async promotions(): Promise<Promotion[]> {
+    const raw = await this.call('promotions', () => this.redis.hvals(redisKeys.promotions));
+    return parsedPromotions(raw).sort((a, b) => (a.promotionId < b.promotionId ? -1 : 1));
+  }
+
+  async putPromotion(promotion: Promotion, max: number): Promise<PromotionWrite> {
+    const reply = await this.call('put promotion', () =>
+      this.redis.eval(
+        PUT_PROMOTION,
+        [redisKeys.promotions],
+        [promotion.promotionId, JSON.stringify(promotion), String(max)],
+      ),
+    );
+    return Number(reply) === 1 ? 'created' : Number(reply) === 0 ? 'replaced' : 'full';
+  }
+
+  async deletePromotion(promotionId: string): Promise<boolean> {
+    const removed = await this.call('delete promotion', () =>
+      this.redis.hdel(redisKeys.promotions, promotionId),
+    );
+    return Number(removed) > 0;
+  }
+
   async ping(): Promise<void> {
     await this.call('ping', () => this.redis.ping());
   }
@@ -453,6 +497,13 @@ function liveItems(reply: unknown): Item[] {
   return asArray(reply)
     .map((r) => parseJson<Item>(r))
     .filter((r): r is Item => r !== null && !r.deleted);
+}
+
+/** The promotions of an HVALS reply (values that do not parse are passed over). */
+function parsedPromotions(reply: unknown): Promotion[] {
+  return asArray(reply)
+    .map((r) => parseJson<Promotion>(r))
+    .filter((p): p is Promotion => p !== null && Array.isArray(p.items) && Array.isArray(p.slots));
 }
 
 function parseJson<T>(value: unknown): T | null {

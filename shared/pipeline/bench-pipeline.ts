@@ -7,6 +7,7 @@
 import type { ModelManifest, ScoredItem, ScorerModel, TopNRecord } from '../domain/artefacts';
 import { FEATURE_COUNT } from '../domain/features';
 import type { Item } from '../domain/items';
+import type { Promotion } from '../domain/promotions';
 import { createRng } from '../training/random';
 import { rankRequested, recommend, type RecommendInput, type RecommendOutput } from './recommend';
 import { compileScorer } from './compiled-scorer';
@@ -140,10 +141,20 @@ function main(): void {
     const n = rankRequested(input, asked).items.length;
     return { scored: n, k: n };
   };
+  // Three running promotions of 100 items each (the most one may name), 4 slots among them.
+  const promotions: Promotion[] = [[1], [3, 8], [5]].map((slots, p) => ({
+    promotionId: `p${p}`,
+    items: Array.from({ length: 100 }, (_, j) => `i${(j * 7 + p) * 2 + 1}`),
+    slots,
+    startsAt: 0,
+    endsAt: null,
+    updatedAt: 0,
+  }));
   const variants: [string, () => { scored: number; k: number }][] = [
     ['plain', recommendation({})],
     ['diversity=0.5', recommendation({ diversity: 0.5 })],
     ['explain', recommendation({ explain: true })],
+    ['promotions-3x100', recommendation({ promotions })],
     ['rank-500-given', ranking(request)],
     ['rank-500-given-explain', ranking({ ...request, explain: true })],
   ];

@@ -6,6 +6,7 @@ import type { ScoredItem, TopNRecord } from '../domain/artefacts';
 import type { RecentItem } from '../domain/events';
 import { buildFeatures, FEATURE_COUNT, type Device, type SourceName } from '../domain/features';
 import type { Item } from '../domain/items';
+import { isActive, type Promotion } from '../domain/promotions';
 import {
   annSource,
   freshSource,
@@ -30,7 +31,14 @@ import {
   type FactsContext,
 } from './candidate-facts';
 import { featureContributions, type FeatureContribution } from './explain';
-import { isEligible, rankCandidates, type RankRules, type ScoredCandidate } from './rank';
+import { placePromotions } from './promote';
+import {
+  isEligible,
+  rankCandidates,
+  type EligibilityFilter,
+  type RankRules,
+  type ScoredCandidate,
+} from './rank';
 import type { ServingModel } from './serving-model';
 import { NO_SOURCES, sourceNames } from './source-sets';
 import { hourOfDay } from './request-context';
@@ -80,6 +88,8 @@ export interface RecommendInput {
   /** Re-consumption allowed: consumed items stay eligible. */
   allowReconsumption: boolean;
   rules: Omit<RankRules, 'k' | 'diversity'>;
+  /** Promoted slots (those active at `nowMs` apply); none when absent. */
+  promotions?: readonly Promotion[];
   limits?: SourceLimits;
 }
 
@@ -96,6 +106,8 @@ export interface RecommendedItem {
   itemId: string;
   score: number;
   sources: SourceName[];
+  /** The promotion whose slot put the item here (shared/domain/promotions.ts). */
+  promotion?: string;
   reasons?: ItemReasons;
 }
 
@@ -117,12 +129,18 @@ export interface ScoredPool {
   ctx: FactsContext;
   similarity: ReadonlyMap<string, { score: number; seed: string }>;
   scoreOf: (features: Float64Array) => number;
+  /** What made a candidate eligible (promoted items are held to it too). */
+  filter: EligibilityFilter;
 }
 
-/** Runs candidate generation, scoring and ranking. */
+/** Runs candidate generation, scoring and ranking, promoted slots included. */
 export function recommend(input: RecommendInput): RecommendOutput {
   const pool = scoreCandidates(input);
-  return { items: rankScored(pool, input), scored: pool.scored.length, fallback: pool.fallback };
+  return {
+    items: applyPromotions(pool, input, rankScored(pool, input)),
+    scored: pool.scored.length,
+    fallback: pool.fallback,
+  };
 }
 
 /** Candidate generation, eligibility, features and scores. */
@@ -161,7 +179,7 @@ export function scoreCandidates(input: RecommendInput): ScoredPool {
   // would be allocated for nothing (diversity ≤ 0 is exactly λ = 1, see rankCandidates).
   const scoreOf = scorerOf(model);
   const scored = scoreEligible(ctx, eligible, scoreOf, !(input.diversity <= 0));
-  return { scored, fallback, ctx, similarity, scoreOf };
+  return { scored, fallback, ctx, similarity, scoreOf, filter };
 }
 
 /**
@@ -205,7 +223,7 @@ export function rankRequested(
   const scored = scoreEligible(ctx, eligible, scoreOf, false);
   const all = { ...input.rules, categoryCap: 1, providerCap: 1 };
   const items = rankScored(
-    { scored, fallback: false, ctx, similarity, scoreOf },
+    { scored, fallback: false, ctx, similarity, scoreOf, filter: { blocked: hidden } },
     { ...input, k: scored.length, diversity: 0, rules: all },
   );
   return { items, unranked };
@@ -297,7 +315,6 @@ function scoreEligible(
 
 /** Ranking rules, the cut to k and, with `explain`, the reasons. */
 export function rankScored(pool: ScoredPool, input: RecommendInput): RecommendedItem[] {
-  const { ctx, scoreOf } = pool;
   const ranked = rankCandidates(pool.scored, {
     ...input.rules,
     k: input.k,
@@ -305,18 +322,89 @@ export function rankScored(pool: ScoredPool, input: RecommendInput): Recommended
   });
   return ranked.map((r): RecommendedItem => {
     const item: RecommendedItem = { itemId: r.itemId, score: r.score, sources: [...r.sources] };
-    if (input.explain) {
-      const facts = candidateFacts(ctx, r.itemId, new Set(r.sources));
-      const because = pool.similarity.get(r.itemId)?.seed;
-      item.reasons = {
-        contributions: featureContributions(scoreOf, buildFeatures(facts)),
-        rules: r.rules,
-        modelScore: r.modelScore,
-        ...(because === undefined ? {} : { becauseOf: because }),
-      };
-    }
+    if (input.explain) item.reasons = reasonsOf(pool, r.itemId, r.sources, r.rules, r.modelScore);
     return item;
   });
+}
+
+/**
+ * The answer with the active promotions' slots filled (`placePromotions`): each promotion's items
+ * that a recommendation could show this user (known to the model or the catalogue, and eligible:
+ * not consumed, hidden, excluded or outside the category) are scored as candidates and taken best
+ * first. A promoted item keeps its model score and says `promotion`; its reasons name the rule.
+ */
+export function applyPromotions(
+  pool: ScoredPool,
+  input: RecommendInput,
+  organic: RecommendedItem[],
+): RecommendedItem[] {
+  const active = (input.promotions ?? []).filter((p) => isActive(p, input.nowMs));
+  if (active.length === 0) return organic;
+  const { ctx } = pool;
+  const model = ctx.model;
+  const scored = new Map(pool.scored.map((c) => [c.itemId, c]));
+  const groups = active.map((promotion) => {
+    const candidates: ScoredCandidate[] = [];
+    const unscored: Eligible[] = [];
+    for (const itemId of promotion.items) {
+      const known = scored.get(itemId);
+      if (known) {
+        candidates.push(known);
+        continue;
+      }
+      const row = model?.rowOf.get(itemId);
+      const extra = ctx.extraItems.get(itemId);
+      if (row === undefined && extra === undefined) continue;
+      const categories = categoriesAt(model, row, extra);
+      if (!isEligible(pool.filter, itemId, categories)) continue;
+      unscored.push({ c: { itemId, sources: NO_SOURCES }, row, extra, categories });
+    }
+    candidates.push(...scoreEligible(ctx, unscored, pool.scoreOf, false));
+    candidates.sort((a, b) => b.score - a.score || (a.itemId < b.itemId ? -1 : 1));
+    return {
+      promotionId: promotion.promotionId,
+      slots: promotion.slots,
+      members: new Set(promotion.items),
+      items: candidates.map((c): RecommendedItem => ({
+        itemId: c.itemId,
+        score: c.score,
+        sources: [...c.sources],
+        promotion: promotion.promotionId,
+      })),
+    };
+  });
+  return placePromotions(organic, groups, input.k).map(({ item, promotionId }) =>
+    promotionId === undefined || !input.explain
+      ? item
+      : {
+          ...item,
+          reasons: reasonsOf(
+            pool,
+            item.itemId,
+            item.sources,
+            [`promoted:${promotionId}`],
+            item.score,
+          ),
+        },
+  );
+}
+
+/** With `explain`: the features that moved the item's score, the rules, the session seed. */
+function reasonsOf(
+  pool: ScoredPool,
+  itemId: string,
+  sources: readonly SourceName[],
+  rules: string[],
+  modelScore: number,
+): ItemReasons {
+  const facts = candidateFacts(pool.ctx, itemId, new Set(sources));
+  const because = pool.similarity.get(itemId)?.seed;
+  return {
+    contributions: featureContributions(pool.scoreOf, buildFeatures(facts)),
+    rules,
+    modelScore,
+    ...(because === undefined ? {} : { becauseOf: because }),
+  };
 }
 
 /** The version's scorer; without a model, the base score (feature 0) as it is. */

@@ -5,6 +5,7 @@
 import type { OnlineUserVector, ScoredItem, TopNRecord } from '../domain/artefacts';
 import type { RecentItem, StoredEvent } from '../domain/events';
 import type { Item } from '../domain/items';
+import type { Promotion } from '../domain/promotions';
 import type { SharedRoundTrip } from './shared-round-trip';
 
 /** What one recommendation request asks of Redis. */
@@ -37,6 +38,8 @@ export interface ServingStateQuery {
    * the fresh list may not reach); they come back in `items`.
    */
   itemRecords?: readonly string[];
+  /** Also read the promotions (promoted slots of a recommendation); they come back in `promotions`. */
+  promotions?: boolean;
   /** Other calls of the same request that travel in this round trip (the rate limit check). */
   trip?: SharedRoundTrip;
 }
@@ -69,7 +72,12 @@ export interface ServingState {
   hidden: string[];
   /** Records of `ServingStateQuery.itemRecords` that exist and are not deleted. */
   items: Item[];
+  /** Every stored promotion, active or not, when `ServingStateQuery.promotions` asked for them. */
+  promotions: Promotion[];
 }
+
+/** What storing a promotion did: created, replaced, or refused (`MAX_PROMOTIONS` held already). */
+export type PromotionWrite = 'created' | 'replaced' | 'full';
 
 /** An event ready to be ingested: normalised, with its weight and, when known, its categories. */
 export interface IngestEvent extends StoredEvent {
@@ -156,6 +164,12 @@ export interface StateStore {
   putItems(entries: readonly { item: Item; fresh: boolean }[]): Promise<void>;
   /** Ids of hidden or deleted items. */
   hiddenItems(): Promise<string[]>;
+  /** Every stored promotion, ordered by id. */
+  promotions(): Promise<Promotion[]>;
+  /** Stores (creates or replaces) a promotion, at most `max` in all (checked atomically). */
+  putPromotion(promotion: Promotion, max: number): Promise<PromotionWrite>;
+  /** Deletes a promotion; false when there was none. */
+  deletePromotion(promotionId: string): Promise<boolean>;
   /**
    * Erases what the store holds of `userId` in one atomic step: recent history, consumed set,
    * online vector and the top-N list of every version (the one a batch is writing too); and lists

@@ -1,5 +1,6 @@
 /** The OpenAPI 3.1 document of the public API, generated from the zod schemas in ./schemas.ts. */
 import { z } from 'zod';
+import { MAX_PROMOTIONS } from '../../shared/domain/promotions';
 import {
   adminAnswerSchema,
   batchTriggerSchema,
@@ -14,6 +15,10 @@ import {
   itemsWrittenSchema,
   itemWrittenSchema,
   problemSchema,
+  promotionBodySchema,
+  promotionPathSchema,
+  promotionSchema,
+  promotionsSchema,
   recommendationsQuerySchema,
   rankBodySchema,
   rankResponseSchema,
@@ -188,6 +193,34 @@ const OPERATIONS: Operation[] = [
     scope: 'admin',
     status: 200,
     response: adminAnswerSchema,
+  },
+  {
+    method: 'get',
+    path: '/v1/admin/promotions',
+    summary: 'List the promotions (promoted slots)',
+    scope: 'admin',
+    status: 200,
+    response: promotionsSchema,
+  },
+  {
+    method: 'put',
+    path: '/v1/admin/promotions/{promotionId}',
+    summary: 'Create or replace a promotion',
+    scope: 'admin',
+    params: promotionPathSchema,
+    body: promotionBodySchema,
+    status: 201,
+    response: promotionSchema,
+    extraResponses: { 200: promotionSchema },
+    description: `Promoted slots in every recommendation while the promotion runs (\`startsAt\` ≤ now < \`endsAt\`): by position \`slots[i]\` the answer holds i + 1 of \`items\`. Items the user would have been shown there anyway count; otherwise the promotion's best-scored item for this user that a recommendation may show (not consumed, hidden, deleted, excluded or outside the requested category; known to the model or added since the batch) takes the slot and the items below move down, k unchanged. A promoted item says \`promotion\` and, with \`explain=true\`, the rule \`promoted:<id>\`. Slots due at the same position go in slot order, then by promotion id. Rankings (\`/rank\`), similar items and trending are not promoted. 201 when created, 200 when replaced, 409 when ${MAX_PROMOTIONS} promotions are stored already. Every recommendation reads the promotions in its Redis round trip, so a change applies to the next request.`,
+  },
+  {
+    method: 'delete',
+    path: '/v1/admin/promotions/{promotionId}',
+    summary: 'Delete a promotion',
+    scope: 'admin',
+    params: promotionPathSchema,
+    status: 204,
   },
   {
     method: 'get',

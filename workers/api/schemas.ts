@@ -10,6 +10,7 @@ import {
   MAX_ITEMS_PER_REQUEST,
 } from '../../shared/domain/items';
 import { SOURCE_NAMES } from '../../shared/domain/features';
+import { MAX_PROMOTED_ITEMS, MAX_PROMOTION_SLOTS } from '../../shared/domain/promotions';
 
 export { eventBatchSchema, itemFieldsSchema, itemInputSchema };
 
@@ -142,6 +143,8 @@ export const recommendedItemSchema = z.object({
   itemId: z.string(),
   score: z.number(),
   sources: z.array(sourceSchema),
+  /** The promotion whose slot put the item here (its score is then the model's). */
+  promotion: z.string().optional(),
   reasons: z
     .object({
       contributions: z.array(
@@ -262,6 +265,67 @@ export const problemSchema = z.object({
    * same request again is safe (every event has an id or a timestamp).
    */
   retrySafe: z.boolean().optional(),
+});
+
+export const promotionPathSchema = z.object({ promotionId: idSchema });
+
+/** ms since epoch or ISO 8601, as ms. */
+const instant = z
+  .union([z.number().int().nonnegative(), z.iso.datetime({ offset: true })])
+  .transform((t) => (typeof t === 'number' ? t : Date.parse(t)));
+
+/**
+ * `PUT /v1/admin/promotions/{promotionId}`: promoted slots (shared/domain/promotions.ts). By
+ * `slots[i]` (1-based positions, strictly increasing) a recommendation holds i + 1 of `items`.
+ */
+export const promotionBodySchema = z
+  .object({
+    items: z
+      .array(idSchema)
+      .min(1)
+      .max(MAX_PROMOTED_ITEMS)
+      .superRefine(repeatedIds((id) => id)),
+    slots: z
+      .array(z.number().int().min(1).max(100))
+      .min(1)
+      .max(MAX_PROMOTION_SLOTS)
+      .superRefine((slots, ctx) => {
+        slots.forEach((slot, i) => {
+          if (i > 0 && slot <= slots[i - 1]!)
+            ctx.addIssue({ code: 'custom', path: [i], message: 'Slots must increase strictly.' });
+        });
+      }),
+    /** Active from then (default: the time of the request) until `endsAt` (default: no end). */
+    startsAt: instant.optional(),
+    endsAt: instant.optional(),
+    description: z.string().max(200).optional(),
+  })
+  .strict()
+  .superRefine((p, ctx) => {
+    if (p.endsAt !== undefined && p.endsAt <= (p.startsAt ?? Date.now()))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['endsAt'],
+        message: 'endsAt must be after startsAt (or after now, without startsAt).',
+      });
+  });
+
+export const promotionSchema = z.object({
+  promotionId: z.string(),
+  items: z.array(z.string()),
+  slots: z.array(z.number().int()),
+  startsAt: z.number(),
+  endsAt: z.number().nullable(),
+  description: z.string().optional(),
+  updatedAt: z.number(),
+  /** Running at the time of the answer. */
+  active: z.boolean(),
+});
+
+export const promotionsSchema = z.object({
+  promotions: z.array(promotionSchema),
+  /** Most promotions stored at once. */
+  limit: z.number().int(),
 });
 
 /** Admin answers are the batch worker's JSON, passed through. */

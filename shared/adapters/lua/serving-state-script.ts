@@ -10,8 +10,8 @@
  * a cache hit's CPU time. By position: version, top-N, recent, session, consumed, on-line user
  * vector, neighbour lists (flat `[seedId, json, ...]`; a nil json: the caller holds that list),
  * trending (global, category, edge location; flat `[member, score, ...]`), fresh item records,
- * hidden, the records of the items asked for by id. `false` (a nil reply) marks a value that is
- * absent or was not asked for.
+ * hidden, the records of the items asked for by id, the promotions. `false` (a nil reply) marks a
+ * value that is absent or was not asked for.
  */
 
 export const SERVING_STATE_SCRIPT = `
@@ -22,7 +22,7 @@ local function key(tpl, id, v)
   return k
 end
 local out = {}
-for i = 1, 13 do out[i] = false end
+for i = 1, 14 do out[i] = false end
 local version = redis.call('GET', a.pointer)
 if version then
   out[1] = version
@@ -111,6 +111,9 @@ if a.itemRecords and #a.itemRecords > 0 then
   local keys = {}
   for i, id in ipairs(a.itemRecords) do keys[i] = key(a.item, id) end
   out[13] = redis.call('MGET', unpack(keys))
+end
+if a.promotions then
+  out[14] = redis.call('HVALS', a.promotions)
 end
 return out
 `;

@@ -143,7 +143,7 @@ function referenceScore(input: RecommendInput): ScoredPool {
     };
   });
 
-  return { scored, fallback, ctx, similarity: session.similarity, scoreOf };
+  return { scored, fallback, ctx, similarity: session.similarity, scoreOf, filter };
 }
 
 /** `rankScored`. */

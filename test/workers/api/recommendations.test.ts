@@ -148,3 +148,119 @@ describe('POST /v1/users/{userId}/rank', () => {
     }
   });
 });
+
+describe('promoted slots (/v1/admin/promotions)', () => {
+  const admin = clientFor('admin');
+  const promotions = admin.v1.admin.promotions;
+  const put = (promotionId: string, json: Record<string, unknown>) =>
+    promotions[':promotionId'].$put({
+      param: { promotionId },
+      json: json as { items: string[]; slots: number[] },
+    });
+  const remove = (promotionId: string) =>
+    promotions[':promotionId'].$delete({ param: { promotionId } });
+  const recommend = (explain = false) =>
+    read.v1.users[':userId'].recommendations.$get({
+      param: { userId: 'kv-promo' },
+      query: { k: '5', ...(explain ? { explain: 'true' } : {}) },
+    });
+  // Every recommendation of every test file reads the promotions: each test removes what it stored,
+  // and active ones end within a minute whatever happens.
+  const soon = () => Date.now() + 60_000;
+
+  it('puts the best-scored promoted item for the user at its slot, until it is deleted', async () => {
+    const before = await (await recommend()).json();
+    expect(before.items.map((i) => i.itemId)).not.toContain('i31');
+    try {
+      const created = await put('comedy-week', {
+        items: ['i30', 'i31'],
+        slots: [1],
+        endsAt: soon(),
+        description: 'two comedies first',
+      });
+      expect(created.status).toBe(201);
+      expect(await created.json()).toMatchObject({
+        promotionId: 'comedy-week',
+        items: ['i30', 'i31'],
+        slots: [1],
+        active: true,
+      });
+
+      const res = await recommend(true);
+      expect(res.status).toBe(200);
+      expect(res.headers.get('X-Edgerec-Round-Trips')).toMatch(/redis=1/);
+      const body = await res.json();
+      // Which of the two: the one the user's model ranks higher.
+      const ranked = await read.v1.users[':userId'].rank.$post({
+        param: { userId: 'kv-promo' },
+        json: { items: ['i30', 'i31'] },
+      });
+      const best = (await ranked.json()).items[0]!.itemId;
+      expect(body.items).toHaveLength(5);
+      expect(body.items[0]).toMatchObject({ itemId: best, promotion: 'comedy-week' });
+      expect(body.items[0]!.reasons?.rules).toEqual(['promoted:comedy-week']);
+      // The organic answer follows, one position down.
+      expect(body.items.slice(1).map((i) => i.itemId)).toEqual(
+        before.items.slice(0, 4).map((i) => i.itemId),
+      );
+      expect(body.items.slice(1).every((i) => i.promotion === undefined)).toBe(true);
+
+      const listed = await (await promotions.$get()).json();
+      expect(listed.promotions.map((p) => p.promotionId)).toContain('comedy-week');
+
+      // Replaced: a later slot, now met by nothing organic either.
+      const replaced = await put('comedy-week', { items: ['i30'], slots: [3], endsAt: soon() });
+      expect(replaced.status).toBe(200);
+      const moved = await (await recommend()).json();
+      expect(moved.items[2]).toMatchObject({ itemId: 'i30', promotion: 'comedy-week' });
+    } finally {
+      await remove('comedy-week');
+    }
+    const after = await (await recommend()).json();
+    expect(after.items.map((i) => i.itemId)).toEqual(before.items.map((i) => i.itemId));
+    expect((await remove('comedy-week')).status).toBe(404);
+  });
+
+  it('refuses bad promotions with a problem naming the field', async () => {
+    const cases: [Record<string, unknown>, string][] = [
+      [{ items: [], slots: [1] }, 'body.items'],
+      [{ items: ['i30', 'i30'], slots: [1] }, 'body.items.1'],
+      [{ items: ['i30'], slots: [3, 2] }, 'body.slots.1'],
+      [{ items: ['i30'], slots: [0] }, 'body.slots.0'],
+      [{ items: ['i30'], slots: [1], startsAt: 2000, endsAt: 1000 }, 'body.endsAt'],
+      [{ items: ['i30'], slots: [1], priority: 1 }, 'body'],
+    ];
+    for (const [json, path] of cases) {
+      const res = await put('bad-promo', json);
+      expect(res.status).toBe(400);
+      expect(res.headers.get('Content-Type')).toBe('application/problem+json');
+      const problem = (await res.json()) as unknown as { code: string; errors: { path: string }[] };
+      expect(problem.code).toBe('validation-failed');
+      expect(problem.errors.map((e) => e.path)).toContain(path);
+    }
+    expect((await promotions.$get()).status).toBe(200);
+    const stored = await (await promotions.$get()).json();
+    expect(stored.promotions.map((p) => p.promotionId)).not.toContain('bad-promo');
+  });
+
+  it('keeps at most 20 promotions, counting those that have not started', async () => {
+    const ids = Array.from({ length: 21 }, (_, i) => `later-${i}`);
+    const later = { items: ['i30'], slots: [1], startsAt: Date.now() + 86_400_000 };
+    try {
+      const existing = (await (await promotions.$get()).json()).promotions.length;
+      const statuses: number[] = [];
+      for (const id of ids.slice(0, 20 - existing)) statuses.push((await put(id, later)).status);
+      expect(statuses.every((s) => s === 201)).toBe(true);
+      const refused = await put(ids[20]!, later);
+      expect(refused.status).toBe(409);
+      // Replacing one is still allowed when full.
+      expect((await put(ids[0]!, later)).status).toBe(200);
+      const listed = (await (await promotions.$get()).json()).promotions;
+      expect(listed.filter((p) => p.promotionId.startsWith('later-')).every((p) => !p.active)).toBe(
+        true,
+      );
+    } finally {
+      for (const id of ids) await remove(id);
+    }
+  });
+});

@@ -73,7 +73,15 @@ export function dramaTopN(userId: string): TopNRecord {
 }
 
 /** Users with a top-N record: in KV and Redis (`kv-*`), only in Redis (`redis-*`). */
-export const KV_USERS = ['kv-drama', 'kv-drama-2', 'kv-rt', 'kv-count', 'kv-trips', 'kv-held'];
+export const KV_USERS = [
+  'kv-drama',
+  'kv-drama-2',
+  'kv-rt',
+  'kv-count',
+  'kv-trips',
+  'kv-held',
+  'kv-promo',
+];
 export const REDIS_ONLY_USERS = ['redis-drama', 'redis-trips', 'redis-trips-2'];
 
 export function testStateStore(): UpstashStateStore {

@@ -1,15 +1,35 @@
 /**
- * Admin routes: a thin proxy to the batch worker's internal API over the `BATCH` service binding.
- * When the batch worker cannot answer, the answer is a 503 problem, never a 500.
+ * Admin routes: the batch ones are a thin proxy to the batch worker's internal API over the
+ * `BATCH` service binding (when the batch worker cannot answer, the answer is a 503 problem, never
+ * a 500); the promotions (promoted slots) live in Redis.
  */
 import { Hono, type Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { DependencyUnavailableError, UpstreamProblemError } from '../../../shared/errors';
+import {
+  MAX_PROMOTIONS,
+  isActive,
+  toPromotion,
+  type Promotion,
+} from '../../../shared/domain/promotions';
+import {
+  ConflictError,
+  DependencyUnavailableError,
+  NotFoundError,
+  UpstreamProblemError,
+} from '../../../shared/errors';
 import type { AppEnv } from '../app-env';
 import { requireScope } from '../middleware/auth';
 import { rateLimit } from '../middleware/rate-limit';
 import { validate } from '../middleware/validate';
-import { batchTriggerSchema, runPathSchema } from '../schemas';
+import {
+  batchTriggerSchema,
+  promotionBodySchema,
+  promotionPathSchema,
+  runPathSchema,
+} from '../schemas';
+
+/** A promotion as the API shows it: with whether it runs now. */
+const shown = (p: Promotion, nowMs: number) => ({ ...p, active: isActive(p, nowMs) });
 
 /** Calls the batch worker and returns its JSON and status; 503 problem when it fails. */
 async function callBatch(
@@ -87,4 +107,33 @@ export const adminRoutes = new Hono<AppEnv>()
   .post('/rollback', async (c) => {
     const { status, json } = await callBatch(c, 'POST', '/rollback', {});
     return c.json(json, status);
+  })
+  .get('/promotions', async (c) => {
+    const promotions = await c.get('deps').state.promotions();
+    const now = Date.now();
+    c.header('Cache-Control', 'no-store');
+    return c.json({ promotions: promotions.map((p) => shown(p, now)), limit: MAX_PROMOTIONS }, 200);
+  })
+  .put(
+    '/promotions/:promotionId',
+    validate('param', promotionPathSchema),
+    validate('json', promotionBodySchema),
+    async (c) => {
+      const now = Date.now();
+      const promotion = toPromotion(c.req.valid('param').promotionId, c.req.valid('json'), now);
+      const outcome = await c.get('deps').state.putPromotion(promotion, MAX_PROMOTIONS);
+      if (outcome === 'full') {
+        throw new ConflictError(
+          `${MAX_PROMOTIONS} promotions are stored already: delete one before creating another.`,
+        );
+      }
+      return c.json(shown(promotion, now), outcome === 'created' ? 201 : 200);
+    },
+  )
+  .delete('/promotions/:promotionId', validate('param', promotionPathSchema), async (c) => {
+    const { promotionId } = c.req.valid('param');
+    if (!(await c.get('deps').state.deletePromotion(promotionId))) {
+      throw new NotFoundError(`There is no promotion "${promotionId}".`);
+    }
+    return c.body(null, 204);
   });

@@ -12,6 +12,7 @@ import type { Item } from '../../../shared/domain/items';
 import { vectorNamespace } from '../../../shared/keys';
 import { degradedEntry, runWithBudget, type BudgetOutcome } from '../../../shared/pipeline/budget';
 import {
+  applyPromotions,
   DEFAULT_SOURCE_LIMITS,
   rankRequested,
   rankScored,
@@ -66,10 +67,12 @@ export async function recommendFor(
   req: RecommendRequest,
   trip?: SharedRoundTrip,
 ): Promise<{ answer: RecommendAnswer; timings: StageTimings; roundTrips: RoundTrips }> {
-  const g = await gather(deps, { ...req, ann: true }, trip);
+  const g = await gather(deps, { ...req, ann: true, promotions: true }, trip);
   const input = pipelineInput(deps, req, g);
   const pool = g.timings.measure('scoring', () => scoreCandidates(input));
-  const items = g.timings.measure('ranking', () => rankScored(pool, input));
+  const items = g.timings.measure('ranking', () =>
+    applyPromotions(pool, input, rankScored(pool, input)),
+  );
   return {
     answer: { userId: req.userId, modelVersion: g.version, items, degraded: g.degraded },
     timings: g.timings,
@@ -100,7 +103,7 @@ export async function rankFor(
   req: RankRequest,
   trip?: SharedRoundTrip,
 ): Promise<{ answer: RankAnswer; timings: StageTimings; roundTrips: RoundTrips }> {
-  const g = await gather(deps, { ...req, ann: false }, trip);
+  const g = await gather(deps, { ...req, ann: false, promotions: false }, trip);
   const input = pipelineInput(
     deps,
     { ...req, k: req.itemIds.length, exclude: [], diversity: 0 },
@@ -122,6 +125,8 @@ interface GatherRequest {
   colo?: string;
   /** False: no vector query (the caller scores its own items from the model). */
   ann: boolean;
+  /** Read the promotions (promoted slots apply to recommendations only). */
+  promotions: boolean;
   /** Items to score (a ranking): the records of those the held model lacks are read too. */
   itemIds?: readonly string[];
 }
@@ -196,6 +201,7 @@ async function gather(
             ? {}
             : { heldNeighbours: { version: guess, rows: heldRows } }),
           ...(trip === undefined ? {} : { trip }),
+          ...(req.promotions ? { promotions: true } : {}),
           ...(req.itemIds === undefined
             ? {}
             : { itemRecords: notInModel(deps, guess, req.itemIds) }),
@@ -305,6 +311,7 @@ function pipelineInput(
     trending,
     fresh: state ? freshItems(state) : [],
     hidden: state?.hidden ?? [],
+    promotions: state?.promotions ?? [],
     nowMs: req.nowMs,
     device: req.device,
     k: req.k,
