@@ -149,7 +149,7 @@ const OPERATIONS: Operation[] = [
     status: 200,
     response: similarResponseSchema,
     description:
-      "The item's precomputed neighbours of the served version (KV, then Redis), without hidden, deleted or `exclude`d items, and with `category=` only those of that category. An ANN query around the item's vector (the category in its metadata filter) answers for an item added since the batch (its provisional vector) and fills a list the category left short of `k`, after the list's own items (`source` tells them apart: their scores are on different scales). An unknown item gets an empty list, not an error.",
+      "The item's precomputed neighbours of the served version (KV, then Redis), without hidden, deleted or `exclude`d items, and with `category=` only those of that category. An ANN query around the item's vector (the category in its metadata filter) answers for an item added since the batch (its provisional vector) and fills a list left short of `k` (by those rules, or by a `k` beyond the list's 50 items), after the list's own items (`source` tells them apart: their scores are on different scales). An unknown item gets an empty list, not an error.",
   },
   {
     method: 'get',

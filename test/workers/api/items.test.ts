@@ -169,6 +169,25 @@ describe('GET /v1/items/{itemId}/similar', () => {
     );
   });
 
+  it('fills from the vector index what exclusions or a large k leave the list short of', async () => {
+    const listed = seedNeighbours('i03'); // 10 items
+    const similar = async (query: { k: string; exclude?: string }) =>
+      (await read.v1.items[':itemId'].similar.$get({ param: { itemId: 'i03' }, query })).json();
+    const longer = await similar({ k: '13' });
+    expect(longer.items).toHaveLength(13);
+    expect(longer.items.slice(0, 10)).toEqual(listed.map((s) => ({ ...s, source: 'neighbours' })));
+    expect(longer.items.slice(10).every((i) => i.source === 'ann')).toBe(true);
+    const excluded = listed.slice(0, 8).map((s) => s.itemId);
+    const filled = await similar({ k: '5', exclude: excluded.join(',') });
+    const ids = filled.items.map((i) => i.itemId);
+    expect(ids).toHaveLength(5);
+    expect(ids.slice(0, 2)).toEqual(listed.slice(8).map((s) => s.itemId));
+    expect(filled.items.slice(2).every((i) => i.source === 'ann')).toBe(true);
+    for (const id of [...excluded, 'i03']) expect(ids).not.toContain(id);
+    expect(new Set(ids).size).toBe(5);
+    expect(filled.degraded).toEqual([]);
+  });
+
   it('leaves hidden and deleted items out of similar lists', async () => {
     // Two new items of the same categories share one provisional vector (the centroids' mean);
     // no other test creates a new item that is both drama and comedy.

@@ -45,7 +45,7 @@ export interface SimilarRequest {
  * items and, with a category, the items outside it (by the served version's item categories). An
  * ANN query around the item's vector (its factor row or its provisional vector, the category
  * pushed into the query's metadata filter) answers for an item the batch has not seen, and fills
- * a list the category left short of k, after the list's own items.
+ * a list left short of k (by those rules, or a k beyond the list's length) after its own items.
  */
 export async function similarItems(
   deps: Deps,
@@ -77,12 +77,14 @@ export async function similarItems(
   const entry = degradedEntry(listed);
   if (entry) degraded.push(entry);
   // The model (held by the isolate after its first request) gives categories and vectors.
-  const needsModel = list === null || req.category !== undefined;
-  const model = needsModel ? await deps.models.get(version, deps.results).catch(() => null) : null;
-  if (needsModel && !model)
+  const loadModel = () => deps.models.get(version, deps.results).catch(() => null);
+  const category = req.category;
+  // Needed at once without a list (the index answers) or with a category (the filter reads it).
+  const early = list === null || category !== undefined;
+  let model = early ? await loadModel() : null;
+  if (category !== undefined && !model)
     return { items: [], modelVersion: version, degraded: [...degraded, 'model:unavailable'] };
 
-  const category = req.category;
   const inCategory = (id: string) => {
     if (category === undefined) return true;
     const row = model!.rowOf.get(id);
@@ -92,8 +94,9 @@ export async function similarItems(
     .filter((s) => !blocked.has(s.itemId) && inCategory(s.itemId))
     .slice(0, req.k)
     .map((s) => ({ ...s, source: 'neighbours' }));
-  if (items.length >= req.k || (list !== null && category === undefined) || !model)
-    return { items, modelVersion: version, degraded };
+  if (items.length >= req.k) return { items, modelVersion: version, degraded };
+  if (!early) model = await loadModel();
+  if (!model) return { items, modelVersion: version, degraded: [...degraded, 'model:unavailable'] };
 
   const row = model.rowOf.get(itemId);
   let vector: ArrayLike<number> | null =
