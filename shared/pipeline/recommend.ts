@@ -81,6 +81,11 @@ export interface RecommendInput {
   nowMs: number;
   device: Device;
   k: number;
+  /**
+   * Positions of the full ranking to skip (paging): the answer is positions offset + 1 to
+   * offset + k of the ranking to depth offset + k, rules and promoted slots included.
+   */
+  offset?: number;
   category?: string;
   exclude: readonly string[];
   diversity: number;
@@ -136,12 +141,16 @@ export interface ScoredPool {
 /** Runs candidate generation, scoring and ranking, promoted slots included. */
 export function recommend(input: RecommendInput): RecommendOutput {
   const pool = scoreCandidates(input);
-  return {
-    items: applyPromotions(pool, input, rankScored(pool, input)),
-    scored: pool.scored.length,
-    fallback: pool.fallback,
-  };
+  return { items: rankPage(pool, input), scored: pool.scored.length, fallback: pool.fallback };
 }
+
+/** Ranking, promoted slots, then the page asked for (`offset`, `k`). */
+export function rankPage(pool: ScoredPool, input: RecommendInput): RecommendedItem[] {
+  return applyPromotions(pool, input, rankScored(pool, input)).slice(input.offset ?? 0);
+}
+
+/** How deep a request ranks: its page's last position. */
+const depthOf = (input: RecommendInput) => input.k + (input.offset ?? 0);
 
 /** Candidate generation, eligibility, features and scores. */
 export function scoreCandidates(input: RecommendInput): ScoredPool {
@@ -169,7 +178,7 @@ export function scoreCandidates(input: RecommendInput): ScoredPool {
   };
   for (const c of pool.values()) admit(c);
   const fallback = !eligible.some(({ c }) => PERSONAL.some((s) => c.sources.has(s)));
-  if (eligible.length < input.k && model) {
+  if (eligible.length < depthOf(input) && model) {
     for (const c of mergeCandidates([popularSource(model.popular, limits.popular)]).values()) {
       if (pool.has(c.itemId)) continue;
       if (admit(c)) pool.set(c.itemId, c);
@@ -313,16 +322,21 @@ function scoreEligible(
   return scored;
 }
 
-/** Ranking rules, the cut to k and, with `explain`, the reasons. */
+/**
+ * Ranking rules and the cut to the request's depth (`offset` + k); with `explain`, the reasons of
+ * the page's items.
+ */
 export function rankScored(pool: ScoredPool, input: RecommendInput): RecommendedItem[] {
+  const offset = input.offset ?? 0;
   const ranked = rankCandidates(pool.scored, {
     ...input.rules,
-    k: input.k,
+    k: depthOf(input),
     diversity: input.diversity,
   });
-  return ranked.map((r): RecommendedItem => {
+  return ranked.map((r, position): RecommendedItem => {
     const item: RecommendedItem = { itemId: r.itemId, score: r.score, sources: [...r.sources] };
-    if (input.explain) item.reasons = reasonsOf(pool, r.itemId, r.sources, r.rules, r.modelScore);
+    if (input.explain && position >= offset)
+      item.reasons = reasonsOf(pool, r.itemId, r.sources, r.rules, r.modelScore);
     return item;
   });
 }
@@ -373,8 +387,9 @@ export function applyPromotions(
       })),
     };
   });
-  return placePromotions(organic, groups, input.k).map(({ item, promotionId }) =>
-    promotionId === undefined || !input.explain
+  const offset = input.offset ?? 0;
+  return placePromotions(organic, groups, depthOf(input)).map(({ item, promotionId }, position) =>
+    promotionId === undefined || !input.explain || position < offset
       ? item
       : {
           ...item,

@@ -114,7 +114,7 @@ const OPERATIONS: Operation[] = [
     status: 200,
     response: recommendationsResponseSchema,
     description:
-      'Candidate generation, scoring and ranking; `Server-Timing` gives each stage. An unknown user is a cold start, not an error.',
+      'Candidate generation, scoring and ranking; `Server-Timing` gives each stage. An unknown user is a cold start, not an error. `offset` pages through the ranking: the answer holds positions offset + 1 to offset + k of the ranking to that depth (rules, caps and promoted slots apply over the whole depth), so consecutive pages of an unchanged state neither repeat nor skip an item, unless exposure caps are configured (a cap of ⌈share × depth⌉ items grows with the depth); offset + k ≤ 200.',
   },
   {
     method: 'post',

@@ -10,6 +10,7 @@ import {
   MAX_ITEMS_PER_REQUEST,
 } from '../../shared/domain/items';
 import { SOURCE_NAMES } from '../../shared/domain/features';
+import { LIMITS } from '../../shared/keys';
 import { MAX_PROMOTED_ITEMS, MAX_PROMOTION_SLOTS } from '../../shared/domain/promotions';
 
 export { eventBatchSchema, itemFieldsSchema, itemInputSchema };
@@ -100,14 +101,33 @@ const excludeQuery = z
   )
   .pipe(z.array(idSchema).max(500));
 
-export const recommendationsQuerySchema = z.object({
-  k: z.coerce.number().int().min(1).max(100).default(10),
-  category: z.string().min(1).max(64).optional(),
-  exclude: excludeQuery,
-  sessionId: idSchema.optional(),
-  diversity: z.coerce.number().min(0).max(1).default(0),
-  explain: queryBoolean.default(false),
-});
+/** Deepest position a recommendation page may reach (`offset` + k): the batch's top-N length. */
+export const MAX_RECOMMENDATION_DEPTH = LIMITS.topN;
+
+export const recommendationsQuerySchema = z
+  .object({
+    k: z.coerce.number().int().min(1).max(100).default(10),
+    /** Positions to skip (the next page of the same ranking); offset + k ≤ 200. */
+    offset: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(MAX_RECOMMENDATION_DEPTH - 1)
+      .default(0),
+    category: z.string().min(1).max(64).optional(),
+    exclude: excludeQuery,
+    sessionId: idSchema.optional(),
+    diversity: z.coerce.number().min(0).max(1).default(0),
+    explain: queryBoolean.default(false),
+  })
+  .superRefine((q, ctx) => {
+    if (q.offset + q.k > MAX_RECOMMENDATION_DEPTH)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['offset'],
+        message: `offset + k must be at most ${MAX_RECOMMENDATION_DEPTH}.`,
+      });
+  });
 
 /** Most items one `POST /v1/users/{userId}/rank` request may rank. */
 export const MAX_RANK_ITEMS = 500;

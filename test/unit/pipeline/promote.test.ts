@@ -123,4 +123,15 @@ describe('recommend with promotions', () => {
     expect(promoted.reasons?.modelScore).toBe(promoted.score);
     expect(out.items[0]!.reasons?.rules).not.toContain('promoted:spring');
   });
+
+  it('pages through one ranking with offset, promoted slots at their absolute positions', () => {
+    const input = { promotions: [promotion({ items: ['a6'], slots: [3] })] };
+    const whole = answer({ ...input, k: 6 });
+    expect(whole[2]).toBe('a6@spring');
+    expect(answer({ ...input, k: 3, offset: 3 })).toEqual(whole.slice(3));
+    expect(answer({ ...input, k: 2, offset: 2 })).toEqual(whole.slice(2, 4));
+    const page = recommend(baseInput({ ...input, k: 2, offset: 2, explain: true })).items;
+    expect(page[0]!.reasons?.rules).toEqual(['promoted:spring']);
+    expect(page.every((i) => i.reasons !== undefined)).toBe(true);
+  });
 });

@@ -48,6 +48,7 @@ describe('GET /openapi.json', () => {
     expect(recs.parameters.map((p) => `${p.in}:${p.name}`)).toEqual([
       'path:userId',
       'query:k',
+      'query:offset',
       'query:category',
       'query:exclude',
       'query:sessionId',

@@ -34,6 +34,27 @@ describe('GET /v1/users/{userId}/recommendations', () => {
   });
 });
 
+describe('GET /v1/users/{userId}/recommendations?offset=', () => {
+  const page = async (query: Record<string, string>) =>
+    read.v1.users[':userId'].recommendations.$get({ param: { userId: 'kv-drama-2' }, query });
+
+  it('answers the next page of the same ranking', async () => {
+    const whole = (await (await page({ k: '9' })).json()).items.map((i) => i.itemId);
+    expect(whole).toHaveLength(9);
+    const second = (await (await page({ k: '3', offset: '3' })).json()).items;
+    const third = (await (await page({ k: '3', offset: '6' })).json()).items;
+    expect([...second, ...third].map((i) => i.itemId)).toEqual(whole.slice(3));
+  });
+
+  it('refuses a page beyond the ranking depth (offset + k ≤ 200)', async () => {
+    const res = await page({ k: '10', offset: '195' });
+    expect(res.status).toBe(400);
+    const problem = (await res.json()) as unknown as { errors: { path: string }[] };
+    expect(problem.errors.map((e) => e.path)).toEqual(['query.offset']);
+    expect((await page({ k: '10', offset: '190' })).status).toBe(200);
+  });
+});
+
 describe('POST /v1/users/{userId}/rank', () => {
   const write = clientFor('write');
   const rank = (userId: string, json: { items: string[]; explain?: boolean; sessionId?: string }) =>

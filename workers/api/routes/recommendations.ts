@@ -34,6 +34,7 @@ export const recommendationRoutes = new Hono<AppEnv>()
         {
           userId: c.req.valid('param').userId,
           k: query.k,
+          offset: query.offset,
           ...(query.category === undefined ? {} : { category: query.category }),
           exclude: query.exclude,
           ...(query.sessionId === undefined ? {} : { sessionId: query.sessionId }),

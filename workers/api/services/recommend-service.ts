@@ -12,10 +12,9 @@ import type { Item } from '../../../shared/domain/items';
 import { vectorNamespace } from '../../../shared/keys';
 import { degradedEntry, runWithBudget, type BudgetOutcome } from '../../../shared/pipeline/budget';
 import {
-  applyPromotions,
   DEFAULT_SOURCE_LIMITS,
+  rankPage,
   rankRequested,
-  rankScored,
   scoreCandidates,
   type RecommendInput,
   type RecommendedItem,
@@ -32,6 +31,8 @@ import { StageTimings } from './stage-timings';
 export interface RecommendRequest {
   userId: string;
   k: number;
+  /** Positions of the ranking to skip (paging). */
+  offset?: number;
   category?: string;
   exclude: string[];
   sessionId?: string;
@@ -70,9 +71,7 @@ export async function recommendFor(
   const g = await gather(deps, { ...req, ann: true, promotions: true }, trip);
   const input = pipelineInput(deps, req, g);
   const pool = g.timings.measure('scoring', () => scoreCandidates(input));
-  const items = g.timings.measure('ranking', () =>
-    applyPromotions(pool, input, rankScored(pool, input)),
-  );
+  const items = g.timings.measure('ranking', () => rankPage(pool, input));
   return {
     answer: { userId: req.userId, modelVersion: g.version, items, degraded: g.degraded },
     timings: g.timings,
@@ -315,6 +314,7 @@ function pipelineInput(
     nowMs: req.nowMs,
     device: req.device,
     k: req.k,
+    ...(req.offset ? { offset: req.offset } : {}),
     ...(req.category === undefined ? {} : { category: req.category }),
     exclude: req.exclude,
     diversity: req.diversity,
