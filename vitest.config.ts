@@ -64,6 +64,9 @@ function workersProject(name: string, configPath: string, include: string) {
       globalSetup: ['test/setup/local-servers.ts'],
       testTimeout: 60_000,
       hookTimeout: 180_000,
+      // One Redis for every file: a file's promotions, fresh items or hidden items must not reach
+      // another file's answers halfway through its test.
+      fileParallelism: false,
     },
   });
 }

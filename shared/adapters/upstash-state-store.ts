@@ -109,10 +109,20 @@ return written
 
 /**
  * `putPromotion`: KEYS[1] the promotions HASH; ARGV the id, the JSON, the most promotions held.
- * Replies 0 (replaced), 1 (created) or -1 (refused: full), so that two concurrent creations cannot
- * both pass the limit.
+ * First removes the promotions that have ended (by Redis's clock), so that they neither count
+ * towards the limit nor cost every recommendation a read. Replies 0 (replaced), 1 (created) or
+ * -1 (refused: full), so that two concurrent creations cannot both pass the limit.
  */
 const PUT_PROMOTION = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local all = redis.call('HGETALL', KEYS[1])
+for i = 1, #all, 2 do
+  local ok, p = pcall(cjson.decode, all[i + 1])
+  if ok and type(p) == 'table' and type(p.endsAt) == 'number' and p.endsAt <= now then
+    redis.call('HDEL', KEYS[1], all[i])
+  end
+end
 if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then
   redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
   return 0

@@ -36,6 +36,7 @@ import {
   isEligible,
   rankCandidates,
   type EligibilityFilter,
+  type RankedItem,
   type RankRules,
   type ScoredCandidate,
 } from './rank';
@@ -144,13 +145,30 @@ export function recommend(input: RecommendInput): RecommendOutput {
   return { items: rankPage(pool, input), scored: pool.scored.length, fallback: pool.fallback };
 }
 
-/** Ranking, promoted slots, then the page asked for (`offset`, `k`). */
+/**
+ * Ranking to the page's depth (`offset` + k), promoted slots, then the page; with `explain`, the
+ * reasons of the page's items (a promoted slot above the page moves organic items into it).
+ */
 export function rankPage(pool: ScoredPool, input: RecommendInput): RecommendedItem[] {
-  return applyPromotions(pool, input, rankScored(pool, input)).slice(input.offset ?? 0);
+  const offset = input.offset ?? 0;
+  const ranked = rankOrganic(pool, input, input.k + offset);
+  const organic = ranked.map((r): RecommendedItem => ({
+    itemId: r.itemId,
+    score: r.score,
+    sources: [...r.sources],
+  }));
+  const page = promote(pool, input, organic, input.k + offset).slice(offset);
+  if (!input.explain) return page;
+  const byId = new Map(ranked.map((r) => [r.itemId, r]));
+  return page.map((item) => {
+    const r = byId.get(item.itemId);
+    const reasons =
+      item.promotion === undefined && r
+        ? reasonsOf(pool, item.itemId, item.sources, r.rules, r.modelScore)
+        : reasonsOf(pool, item.itemId, item.sources, [`promoted:${item.promotion}`], item.score);
+    return { ...item, reasons };
+  });
 }
-
-/** How deep a request ranks: its page's last position. */
-const depthOf = (input: RecommendInput) => input.k + (input.offset ?? 0);
 
 /** Candidate generation, eligibility, features and scores. */
 export function scoreCandidates(input: RecommendInput): ScoredPool {
@@ -178,7 +196,8 @@ export function scoreCandidates(input: RecommendInput): ScoredPool {
   };
   for (const c of pool.values()) admit(c);
   const fallback = !eligible.some(({ c }) => PERSONAL.some((s) => c.sources.has(s)));
-  if (eligible.length < depthOf(input) && model) {
+  // Against k, not the page's depth: every page of one ranking draws on the same candidates.
+  if (eligible.length < input.k && model) {
     for (const c of mergeCandidates([popularSource(model.popular, limits.popular)]).values()) {
       if (pool.has(c.itemId)) continue;
       if (admit(c)) pool.set(c.itemId, c);
@@ -322,35 +341,32 @@ function scoreEligible(
   return scored;
 }
 
-/**
- * Ranking rules and the cut to the request's depth (`offset` + k); with `explain`, the reasons of
- * the page's items.
- */
+/** Ranking rules, the cut to k and, with `explain`, the reasons. */
 export function rankScored(pool: ScoredPool, input: RecommendInput): RecommendedItem[] {
-  const offset = input.offset ?? 0;
-  const ranked = rankCandidates(pool.scored, {
-    ...input.rules,
-    k: depthOf(input),
-    diversity: input.diversity,
-  });
-  return ranked.map((r, position): RecommendedItem => {
+  return rankOrganic(pool, input, input.k).map((r): RecommendedItem => {
     const item: RecommendedItem = { itemId: r.itemId, score: r.score, sources: [...r.sources] };
-    if (input.explain && position >= offset)
-      item.reasons = reasonsOf(pool, r.itemId, r.sources, r.rules, r.modelScore);
+    if (input.explain) item.reasons = reasonsOf(pool, r.itemId, r.sources, r.rules, r.modelScore);
     return item;
   });
 }
 
+/** The candidates through the ranking rules, cut to `depth`. */
+function rankOrganic(pool: ScoredPool, input: RecommendInput, depth: number): RankedItem[] {
+  return rankCandidates(pool.scored, { ...input.rules, k: depth, diversity: input.diversity });
+}
+
 /**
- * The answer with the active promotions' slots filled (`placePromotions`): each promotion's items
- * that a recommendation could show this user (known to the model or the catalogue, and eligible:
- * not consumed, hidden, excluded or outside the category) are scored as candidates and taken best
- * first. A promoted item keeps its model score and says `promotion`; its reasons name the rule.
+ * The ranking to `depth` with the active promotions' slots filled (`placePromotions`): each
+ * promotion's items that a recommendation could show this user (known to the model or among the
+ * fresh items read, and eligible: not consumed, hidden, excluded or outside the category) are
+ * scored as candidates and taken best first by model score (no freshness boost, cap or diversity).
+ * A promoted item keeps its model score and says `promotion`.
  */
-export function applyPromotions(
+function promote(
   pool: ScoredPool,
   input: RecommendInput,
   organic: RecommendedItem[],
+  depth: number,
 ): RecommendedItem[] {
   const active = (input.promotions ?? []).filter((p) => isActive(p, input.nowMs));
   if (active.length === 0) return organic;
@@ -387,21 +403,7 @@ export function applyPromotions(
       })),
     };
   });
-  const offset = input.offset ?? 0;
-  return placePromotions(organic, groups, depthOf(input)).map(({ item, promotionId }, position) =>
-    promotionId === undefined || !input.explain || position < offset
-      ? item
-      : {
-          ...item,
-          reasons: reasonsOf(
-            pool,
-            item.itemId,
-            item.sources,
-            [`promoted:${promotionId}`],
-            item.score,
-          ),
-        },
-  );
+  return placePromotions(organic, groups, depth).map(({ item }) => item);
 }
 
 /** With `explain`: the features that moved the item's score, the rules, the session seed. */

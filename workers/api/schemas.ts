@@ -322,11 +322,12 @@ export const promotionBodySchema = z
   })
   .strict()
   .superRefine((p, ctx) => {
-    if (p.endsAt !== undefined && p.endsAt <= (p.startsAt ?? Date.now()))
+    // A promotion that could never run would only take one of the places.
+    if (p.endsAt !== undefined && p.endsAt <= Math.max(p.startsAt ?? 0, Date.now()))
       ctx.addIssue({
         code: 'custom',
         path: ['endsAt'],
-        message: 'endsAt must be after startsAt (or after now, without startsAt).',
+        message: 'endsAt must be after startsAt and in the future.',
       });
   });
 

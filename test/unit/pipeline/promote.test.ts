@@ -134,4 +134,23 @@ describe('recommend with promotions', () => {
     expect(page[0]!.reasons?.rules).toEqual(['promoted:spring']);
     expect(page.every((i) => i.reasons !== undefined)).toBe(true);
   });
+
+  it('explains every item of a page that a promoted slot above it moved down', () => {
+    const input = { promotions: [promotion({ items: ['a6'], slots: [1] })] };
+    const whole = answer({ ...input, k: 4 });
+    expect(whole[0]).toBe('a6@spring');
+    const page = recommend(baseInput({ ...input, k: 2, offset: 2, explain: true })).items;
+    expect(page.map((i) => i.itemId)).toEqual(whole.slice(2).map((id) => id.split('@')[0]));
+    expect(page.map((i) => i.reasons?.rules)).toEqual([[], []]);
+  });
+
+  it('draws every page of one k on the same candidates: no repeats, then an end', () => {
+    const short = baseInput({ k: 3 });
+    short.topN!.items = short.topN!.items.slice(0, 3);
+    const page = (offset: number) =>
+      recommend({ ...short, offset }).items.map((i) => `${i.itemId}:${i.sources.join('+')}`);
+    expect(page(0)).toEqual(['a1:topn', 'b1:topn', 'a2:topn']);
+    // A deeper page does not fetch popular items that would have outranked the first page's.
+    expect(page(3)).toEqual([]);
+  });
 });

@@ -264,6 +264,26 @@ describe('promoted slots (/v1/admin/promotions)', () => {
     expect(stored.promotions.map((p) => p.promotionId)).not.toContain('bad-promo');
   });
 
+  it('deletes ended promotions at the next write, and refuses one that has ended', async () => {
+    const now = Date.now();
+    const later = { items: ['i30'], slots: [1], startsAt: now + 86_400_000 };
+    try {
+      const brief = { items: ['i30'], slots: [1], startsAt: now + 100, endsAt: now + 1000 };
+      expect((await put('brief', brief)).status).toBe(201);
+      const ids = async () =>
+        (await (await promotions.$get()).json()).promotions.map((p) => p.promotionId);
+      expect(await ids()).toContain('brief');
+      await new Promise((resolve) => setTimeout(resolve, 1100));
+      expect(await ids()).toContain('brief'); // ended, still stored until a write
+      expect((await put('later', later)).status).toBe(201);
+      expect(await ids()).not.toContain('brief');
+      const ended = await put('ended', { ...later, startsAt: now - 2000, endsAt: now - 1000 });
+      expect(ended.status).toBe(400);
+    } finally {
+      for (const id of ['brief', 'later']) await remove(id);
+    }
+  });
+
   it('keeps at most 20 promotions, counting those that have not started', async () => {
     const ids = Array.from({ length: 21 }, (_, i) => `later-${i}`);
     const later = { items: ['i30'], slots: [1], startsAt: Date.now() + 86_400_000 };
