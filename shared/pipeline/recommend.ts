@@ -403,7 +403,7 @@ function promote(
       })),
     };
   });
-  return placePromotions(organic, groups, depth).map(({ item }) => item);
+  return placePromotions(organic, groups, depth);
 }
 
 /** With `explain`: the features that moved the item's score, the rules, the session seed. */

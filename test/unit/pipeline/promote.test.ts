@@ -4,22 +4,24 @@ import { placePromotions, type PromotedGroup } from '../../../shared/pipeline/pr
 import { recommend } from '../../../shared/pipeline/recommend';
 import { baseInput, NOW } from './fixtures';
 
-const item = (itemId: string) => ({ itemId });
+type Entry = { itemId: string; promotion?: string };
 const group = (
   promotionId: string,
   slots: number[],
   items: string[],
   members: string[] = items,
-): PromotedGroup<{ itemId: string }> => ({
+): PromotedGroup<Entry> => ({
   promotionId,
   slots,
   members: new Set(members),
-  items: items.map(item),
+  items: items.map((itemId) => ({ itemId, promotion: promotionId })),
 });
-const placed = (organic: string[], groups: PromotedGroup<{ itemId: string }>[], k: number) =>
-  placePromotions(organic.map(item), groups, k).map(
-    (p) => p.item.itemId + (p.promotionId === undefined ? '' : `@${p.promotionId}`),
-  );
+const placed = (organic: string[], groups: PromotedGroup<Entry>[], k: number) =>
+  placePromotions<Entry>(
+    organic.map((itemId) => ({ itemId })),
+    groups,
+    k,
+  ).map((e) => e.itemId + (e.promotion === undefined ? '' : `@${e.promotion}`));
 
 describe('placePromotions', () => {
   it('puts the best promoted item at its slot and drops the last organic item', () => {
