@@ -372,6 +372,7 @@ function promote(
   if (active.length === 0) return organic;
   const { ctx } = pool;
   const model = ctx.model;
+  // Candidates and the items scored here so far: an item two promotions name is scored once.
   const scored = new Map(pool.scored.map((c) => [c.itemId, c]));
   const groups = active.map((promotion) => {
     const candidates: ScoredCandidate[] = [];
@@ -389,7 +390,10 @@ function promote(
       if (!isEligible(pool.filter, itemId, categories)) continue;
       unscored.push({ c: { itemId, sources: NO_SOURCES }, row, extra, categories });
     }
-    candidates.push(...scoreEligible(ctx, unscored, pool.scoreOf, false));
+    for (const c of scoreEligible(ctx, unscored, pool.scoreOf, false)) {
+      scored.set(c.itemId, c);
+      candidates.push(c);
+    }
     candidates.sort((a, b) => b.score - a.score || (a.itemId < b.itemId ? -1 : 1));
     return {
       promotionId: promotion.promotionId,

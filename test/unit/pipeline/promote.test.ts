@@ -155,4 +155,14 @@ describe('recommend with promotions', () => {
     // A deeper page does not fetch popular items that would have outranked the first page's.
     expect(page(3)).toEqual([]);
   });
+
+  it('lets an item two promotions name meet both, placed once', () => {
+    const both = [
+      promotion({ promotionId: 'first', items: ['a6'], slots: [1] }),
+      promotion({ promotionId: 'second', items: ['a6', 'b6'], slots: [2] }),
+    ];
+    expect(answer({ promotions: both })).toEqual(['a6@first', 'a1', 'b1', 'a2']);
+    const apart = [both[0]!, { ...both[1]!, slots: [1, 2] }];
+    expect(answer({ promotions: apart })).toEqual(['a6@first', 'b6@second', 'a1', 'b1']);
+  });
 });
