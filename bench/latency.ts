@@ -3,10 +3,13 @@
  * against the recommendation endpoint per path (cache hit, ANN fallback, cold user) and against
  * `POST /v1/events`; with the round trips to KV, Redis and the vector server per answer.
  */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import autocannon, { type AutocannonRequest } from 'autocannon';
 import type { BenchApi, BenchKeys } from './api-client';
 import { chunk, mapConcurrent } from './pool';
 import { aggregateRoundTrips, roundTripsFromHeaders, type RoundTrips } from './round-trips';
+import { pacedLoad } from './paced';
 import { parseServerTiming } from './server-timing';
 import { summariseSample, type SampleSummary } from './stats';
 import { untimed, type TimeStage } from './stage-timer';
@@ -14,7 +17,12 @@ import { untimed, type TimeStage } from './stage-timer';
 /** What one load run measured. */
 export interface LoadRun {
   target: string;
+  /** Requests kept in flight; in an open-loop run, the most that were in flight at once. */
   connections: number;
+  /** Open-loop runs: the mean arrival rate (requests per second) the generator kept to. */
+  rate?: number;
+  /** Open-loop runs: p99 of how late the generator sent requests against their schedule (ms). */
+  lateP99?: number;
   durationSec: number;
   requests: number;
   reqPerSec: number;
@@ -47,6 +55,17 @@ export interface LoadRun {
 
 export interface LatencyOptions {
   concurrencies: number[];
+  /**
+   * Arrival rates (requests per second) of the open-loop runs, after the closed-loop ones; every
+   * target but the 100-event batches (whose rate in events would be a hundredfold) at each rate,
+   * against plain workerd when `direct` is given (else the stack's `wrangler dev`).
+   */
+  rates: number[];
+  /**
+   * An open-loop run lasts long enough to send about this many requests (default 0: just
+   * `durationSec`), so that its p99 is not the 3rd slowest of 250 answers at a low rate.
+   */
+  minPacedRequests?: number;
   durationSec: number;
   warmupSec: number;
   k: number;
@@ -77,7 +96,10 @@ type Target = {
   request: (auth: Record<string, string>) => AutocannonRequest;
 };
 
-/** Runs every target at every concurrency level; results are in (concurrency, target) order. */
+/**
+ * Runs every target at every concurrency level, then at every open-loop rate; results are in
+ * (concurrency or rate, target) order.
+ */
 export async function measureLatency(
   api: BenchApi,
   keys: BenchKeys,
@@ -183,6 +205,18 @@ export async function measureLatency(
         }
       }
     }
+    // Open loop against the deploy runtime only: `wrangler dev`'s proxy saturates well below these
+    // rates, and its backlog would still hold the machine during the next run.
+    const deployed = runtimes.at(-1)!;
+    for (const rate of options.rates) {
+      const seconds = Math.max(options.durationSec, (options.minPacedRequests ?? 0) / rate);
+      runs.push(await loopbackFloor(rate, seconds));
+      for (const target of targets.filter((t) => (t.eventsPerRequest ?? 1) === 1)) {
+        const named = { ...target, name: deployed.prefix + target.name };
+        const auth = { ...headersFor(target, keys), ...deployed.headers };
+        runs.push(await paced(deployed.url, named, auth, rate, seconds));
+      }
+    }
   });
   const { userIds: _ids, ...setup } = annSetup;
   return { runs, annSetup: setup };
@@ -252,33 +286,21 @@ function loadEvent(tag: string, n: number, itemIds: readonly string[]) {
   };
 }
 
-async function load(
-  baseUrl: string,
-  target: Target,
-  headers: Record<string, string>,
-  connections: number,
-  durationSec: number,
-): Promise<LoadRun> {
+/**
+ * What a load run reads off its answers (first 5,000: round trips and the handler's time; first
+ * 2,000 recommendations: their sources), and the `LoadRun` made of it and the client's timings.
+ */
+function responseTally(target: Target) {
   const roundTrips: (RoundTrips | null)[] = [];
   const handlerMs: number[] = [];
   let knownTopN = 0;
   const sources: Record<string, number> = {};
   let answers = 0;
-  const base = target.request(headers);
-  const request: AutocannonRequest = {
-    ...base,
-    headers,
-    onResponse: (status, body, _context, responseHeaders) => {
+  return {
+    record(status: number, body: string, header: (name: string) => string | undefined): void {
       if (roundTrips.length < 5000) {
-        // autocannon keeps the server's header-name case; HTTP header names are case-insensitive.
-        const lower = new Map(
-          Object.entries(responseHeaders).map(([k, v]) => [
-            k.toLowerCase(),
-            Array.isArray(v) ? v.join(', ') : v,
-          ]),
-        );
-        roundTrips.push(roundTripsFromHeaders((name) => lower.get(name.toLowerCase())));
-        const timing = parseServerTiming(lower.get('server-timing'));
+        roundTrips.push(roundTripsFromHeaders(header));
+        const timing = parseServerTiming(header('server-timing'));
         const total = timing.find((m) => m.name === 'total');
         if (total?.dur !== undefined) handlerMs.push(total.dur);
         if (timing.some((m) => m.name === 'memory' && m.desc?.startsWith('topn'))) knownTopN += 1;
@@ -294,6 +316,60 @@ async function load(
         }
       }
     },
+    run(
+      counts: Pick<
+        LoadRun,
+        'connections' | 'durationSec' | 'requests' | 'reqPerSec' | 'non2xx' | 'errors' | 'timeouts'
+      >,
+      latency: Pick<SampleSummary, 'p50' | 'p90' | 'p99' | 'max' | 'mean'>,
+    ): LoadRun {
+      const run: LoadRun = {
+        target: target.name,
+        ...counts,
+        p50: latency.p50,
+        p90: latency.p90,
+        p99: latency.p99,
+        max: latency.max,
+        mean: latency.mean,
+        roundTrips: aggregateRoundTrips(roundTrips),
+        handlerMs: handlerMs.length > 0 ? summariseSample(handlerMs) : null,
+      };
+      if (target.eventsPerRequest !== undefined) {
+        run.eventsPerSec = counts.reqPerSec * target.eventsPerRequest;
+      } else {
+        run.sourceShare = Object.fromEntries(
+          Object.entries(sources).map(([s, n]) => [s, n / Math.max(1, answers)]),
+        );
+        run.knownTopNShare = knownTopN / Math.max(1, roundTrips.length);
+      }
+      return run;
+    },
+  };
+}
+
+/** A closed-loop run: `connections` requests always in flight (autocannon). */
+async function load(
+  baseUrl: string,
+  target: Target,
+  headers: Record<string, string>,
+  connections: number,
+  durationSec: number,
+): Promise<LoadRun> {
+  const tally = responseTally(target);
+  const base = target.request(headers);
+  const request: AutocannonRequest = {
+    ...base,
+    headers,
+    onResponse: (status, body, _context, responseHeaders) => {
+      // autocannon keeps the server's header-name case; HTTP header names are case-insensitive.
+      const lower = new Map(
+        Object.entries(responseHeaders).map(([k, v]) => [
+          k.toLowerCase(),
+          Array.isArray(v) ? v.join(', ') : v,
+        ]),
+      );
+      tally.record(status, body, (name) => lower.get(name.toLowerCase()));
+    },
   };
   // autocannon's own histogram keeps whole milliseconds (truncated): 9.9 ms counts as 9. Its
   // per-response event carries the hrtime measurement, so the percentiles come from that.
@@ -308,32 +384,85 @@ async function load(
     if (statusCode >= 200 && statusCode < 300) clientMs.push(responseTime);
   });
   const total = result['2xx'] + result.non2xx;
-  const reqPerSec = total / Math.max(result.duration, 1e-9);
-  const latency = clientMs.length > 0 ? summariseSample(clientMs) : result.latency;
-  const run: LoadRun = {
-    target: target.name,
-    connections,
-    durationSec: result.duration,
-    requests: total,
-    reqPerSec,
-    p50: latency.p50,
-    p90: latency.p90,
-    p99: latency.p99,
-    max: latency.max,
-    mean: latency.mean,
-    non2xx: result.non2xx,
-    errors: result.errors,
-    timeouts: result.timeouts,
-    roundTrips: aggregateRoundTrips(roundTrips),
-    handlerMs: handlerMs.length > 0 ? summariseSample(handlerMs) : null,
-  };
-  if (target.eventsPerRequest !== undefined) run.eventsPerSec = reqPerSec * target.eventsPerRequest;
-  else {
-    run.sourceShare = Object.fromEntries(
-      Object.entries(sources).map(([s, n]) => [s, n / Math.max(1, answers)]),
-    );
-    run.knownTopNShare = knownTopN / Math.max(1, roundTrips.length);
+  return tally.run(
+    {
+      connections,
+      durationSec: result.duration,
+      requests: total,
+      reqPerSec: total / Math.max(result.duration, 1e-9),
+      non2xx: result.non2xx,
+      errors: result.errors,
+      timeouts: result.timeouts,
+    },
+    clientMs.length > 0 ? summariseSample(clientMs) : result.latency,
+  );
+}
+
+/**
+ * The open-loop generator against a Node server in this process that answers `{}` at once: what
+ * the generator, the loopback network and this machine's wake-ups cost at `rate` on their own
+ * (`loopback-floor`), to read the open-loop runs of the same rate against.
+ */
+async function loopbackFloor(rate: number, durationSec: number): Promise<LoadRun> {
+  const server = http.createServer((req, res) => {
+    req.resume();
+    req.on('end', () => res.end('{}'));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  try {
+    const { port } = server.address() as AddressInfo;
+    const floor: Target = { name: 'loopback-floor', request: () => ({ method: 'GET', path: '/' }) };
+    return await paced(`http://127.0.0.1:${port}`, floor, {}, rate, durationSec);
+  } finally {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
   }
+}
+
+/** The latency of a run without a 2xx answer (NaN, written as null). */
+const NO_ANSWERS: SampleSummary = { n: 0, mean: NaN, p50: NaN, p90: NaN, p99: NaN, max: NaN };
+
+/**
+ * An open-loop run: Poisson arrivals at `rate` per second (bench/paced.ts). `connections` is the
+ * most requests that were in flight at once.
+ */
+async function paced(
+  baseUrl: string,
+  target: Target,
+  headers: Record<string, string>,
+  rate: number,
+  durationSec: number,
+): Promise<LoadRun> {
+  const tally = responseTally(target);
+  const base = target.request(headers);
+  const result = await pacedLoad({
+    baseUrl,
+    headers,
+    rate,
+    durationSec,
+    next: () => {
+      const r = base.setupRequest ? base.setupRequest(base, {}) : base;
+      return {
+        method: r.method ?? 'GET',
+        path: r.path ?? '/',
+        ...(r.body === undefined ? {} : { body: r.body }),
+      };
+    },
+    onResponse: ({ status, body, header }) => tally.record(status, body, header),
+  });
+  const run = tally.run(
+    {
+      connections: result.peakInFlight,
+      durationSec: result.durationSec,
+      requests: result.sent,
+      reqPerSec: result.sent / result.durationSec,
+      non2xx: result.non2xx,
+      errors: result.errors,
+      timeouts: result.timeouts,
+    },
+    result.clientMs.length > 0 ? summariseSample(result.clientMs) : NO_ANSWERS,
+  );
+  run.rate = rate;
+  run.lateP99 = result.lateMs.length > 0 ? summariseSample(result.lateMs).p99 : 0;
   return run;
 }
 

@@ -12,6 +12,8 @@ export interface BenchOptions {
   /** Seconds per load run, and the concurrency levels. */
   durationSec: number;
   concurrencies: number[];
+  /** Arrival rates (requests per second) of the open-loop load runs (bench/paced.ts). */
+  rates: number[];
   /** Users of the MovieLens slice in quick mode (all users in full mode). */
   quickUsers: number;
   /** Also measure quality without posting the catalogue first (once), to see if items matter. */
@@ -22,7 +24,7 @@ export interface BenchOptions {
 }
 
 const USAGE = `usage: npm run bench -- [--quick] [--repeats N] [--replay N] [--duration S]
-       [--concurrency 1,8,32] [--only quality,freshness,latency,naive,components]
+       [--concurrency 1,8,32] [--rates 50,100,200 (0: none)] [--only quality,freshness,latency,naive,components]
        [--without-items | --no-without-items] [--out FILE]`;
 
 /** Parses argv (without node and script); throws an Error with the usage on bad input. */
@@ -36,6 +38,8 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     replay: quick ? 50 : 5000,
     durationSec: quick ? 1 : 10,
     concurrencies: quick ? [8] : [1, 8, 32],
+    // Up to about a quarter of what plain workerd serves at 8 connections on a 2-core machine.
+    rates: quick ? [50] : [50, 100, 200],
     quickUsers: 50,
     withoutItems: !quick,
     sections: new Set(SECTIONS),
@@ -74,6 +78,11 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
           .split(',')
           .map((c) => positiveInt(arg, c));
         break;
+      case '--rates': {
+        const v = value();
+        o.rates = v === '0' ? [] : v.split(',').map((c) => positiveInt(arg, c));
+        break;
+      }
       case '--only': {
         const names = value().split(',');
         const bad = names.filter((n) => !(SECTIONS as readonly string[]).includes(n));

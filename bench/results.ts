@@ -53,15 +53,20 @@ export interface BenchResults {
 
 /**
  * The shape that is combined over runs: list-valued results become objects keyed by what
- * identifies an entry (a load run by target and concurrency), so that the same entry of every run
+ * identifies an entry (a load run by target and concurrency or rate), so that the same entry of every run
  * is combined into one figure.
  */
 export function toFigureTree(run: RunResult): unknown {
   const copy = JSON.parse(JSON.stringify(run)) as Record<string, unknown>;
-  const latency = copy.latency as { runs?: { target: string; connections: number }[] } | undefined;
+  const latency = copy.latency as
+    { runs?: { target: string; connections: number; rate?: number }[] } | undefined;
   if (latency?.runs) {
+    // An open-loop run is keyed by its rate (`cache-hit@200/s`): its connections vary.
     (latency as Record<string, unknown>).runs = Object.fromEntries(
-      latency.runs.map((r) => [`${r.target}@${r.connections}`, r]),
+      latency.runs.map((r) => [
+        `${r.target}@${r.rate === undefined ? r.connections : `${r.rate}/s`}`,
+        r,
+      ]),
     );
   }
   return copy;

@@ -202,6 +202,8 @@ async function main(): Promise<number> {
                     try {
                       return await measureLatency(stack.api, stack.keys, {
                         concurrencies: options.concurrencies,
+                        rates: options.rates,
+                        minPacedRequests: options.quick ? 0 : 1000,
                         durationSec: options.durationSec,
                         warmupSec: options.quick ? 0 : 1,
                         k: K,

@@ -119,9 +119,13 @@ function latencySection(r: BenchResults): string {
       at(v, 'eventsPerSec') !== undefined
         ? `${formatFigure(at(v, 'reqPerSec'))} (${formatFigure(at(v, 'eventsPerSec'))} events/s)`
         : formatFigure(at(v, 'reqPerSec'));
+    // Open-loop runs are keyed by rate (`cache-hit@200/s`); their connections are the peak in flight.
+    const load = c.endsWith('/s')
+      ? `${c.replace('/s', ' req/s')} open loop (peak ${formatFigure(at(v, 'connections'))} in flight, generator late p99 ${formatFigure(at(v, 'lateP99'))} ms)`
+      : c;
     return [
       target,
-      c,
+      load,
       formatFigure(at(v, 'p50')),
       formatFigure(at(v, 'p90')),
       formatFigure(at(v, 'p99')),
@@ -141,12 +145,12 @@ function latencySection(r: BenchResults): string {
   return [
     '### Latency and throughput (autocannon, same machine)',
     '',
-    `Durations per run: ${String(r.options.durationSec)} s. Paths: cache-hit = users the batch knows; ${annText}; cold-user = ids never seen; rank-100 = \`POST /v1/users/{id}/rank\` of 100 catalogue items for a user the batch knows; events-1 / events-100 = \`POST /v1/events\` with 1 or 100 events per request; \`workerd/…\` = the same request against the API's deploy bundle in plain workerd through Miniflare, sharing the stack's stores (no \`wrangler dev\` proxy worker, inspector or log forwarding in front; bench/direct-api.ts). Round trips are the API's \`X-Edgerec-Round-Trips\` header (a recommendation's rate limit check travels in its Redis round trip). Latencies are each response's hrtime (sub-millisecond). Handler = the \`total\` of the answers' \`Server-Timing\` (the worker's own time; the rest of the client's time is workerd, \`wrangler dev\` and the loopback network).`,
+    `Durations per run: ${String(r.options.durationSec)} s. Paths: cache-hit = users the batch knows; ${annText}; cold-user = ids never seen; rank-100 = \`POST /v1/users/{id}/rank\` of 100 catalogue items for a user the batch knows; events-1 / events-100 = \`POST /v1/events\` with 1 or 100 events per request; \`workerd/…\` = the same request against the API's deploy bundle in plain workerd through Miniflare, sharing the stack's stores (no \`wrangler dev\` proxy worker, inspector or log forwarding in front; bench/direct-api.ts). Round trips are the API's \`X-Edgerec-Round-Trips\` header (a recommendation's rate limit check travels in its Redis round trip). Latencies are each response's hrtime (sub-millisecond). Connections = a closed loop that keeps that many requests in flight (at saturation its latency is queueing: connections / throughput); req/s open loop = Poisson arrivals at that mean rate whatever the answers' latency, against plain workerd only (bench/paced.ts; \`loopback-floor\` = the generator against a Node server that answers at once), the latency a service level is stated for. Handler = the \`total\` of the answers' \`Server-Timing\` (the worker's own time; the rest of the client's time is workerd, \`wrangler dev\` and the loopback network).`,
     '',
     table(
       [
         'path',
-        'connections',
+        'connections or arrival rate',
         'p50 ms',
         'p90 ms',
         'p99 ms',
@@ -159,7 +163,7 @@ function latencySection(r: BenchResults): string {
       rows,
     ),
     '',
-    'Reproduce: `npm run bench -- --only quality,latency` (latency needs the imported data; `--duration S`, `--concurrency 1,8,32`).',
+    'Reproduce: `npm run bench -- --only quality,latency` (latency needs the imported data; `--duration S`, `--concurrency 1,8,32`, `--rates 50,100,200`).',
   ].join('\n');
 }
 

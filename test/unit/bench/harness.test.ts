@@ -11,7 +11,13 @@ import { toFigureTree } from '../../../bench/results';
 describe('parseBenchArgs', () => {
   it('defaults to a full run with three repetitions', () => {
     const o = parseBenchArgs([]);
-    expect(o).toMatchObject({ quick: false, repeats: 3, replay: 5000, concurrencies: [1, 8, 32] });
+    expect(o).toMatchObject({
+      quick: false,
+      repeats: 3,
+      replay: 5000,
+      concurrencies: [1, 8, 32],
+      rates: [50, 100, 200],
+    });
     expect(o.sections.size).toBe(5);
   });
   it('makes --quick small and accepts overrides', () => {
@@ -23,14 +29,24 @@ describe('parseBenchArgs', () => {
       'quality,latency',
       '--concurrency',
       '2,4',
+      '--rates',
+      '100,300',
     ]);
-    expect(o).toMatchObject({ quick: true, repeats: 1, replay: 20, concurrencies: [2, 4] });
+    expect(o).toMatchObject({
+      quick: true,
+      repeats: 1,
+      replay: 20,
+      concurrencies: [2, 4],
+      rates: [100, 300],
+    });
+    expect(parseBenchArgs(['--rates', '0']).rates).toEqual([]);
     expect([...o.sections]).toEqual(['quality', 'latency']);
   });
   it('keeps every section in --quick, on small inputs', () => {
     const o = parseBenchArgs(['--quick']);
     expect(o).toMatchObject({ repeats: 1, replay: 50, durationSec: 1, quickUsers: 50 });
     expect(o.concurrencies).toEqual([8]);
+    expect(o.rates).toEqual([50]);
     expect(o.sections.size).toBe(5);
   });
   it('runs the same component scripts in both modes, smaller in quick, unchanged in full', () => {
@@ -49,6 +65,7 @@ describe('parseBenchArgs', () => {
     expect(() => parseBenchArgs(['--repeats', '0'])).toThrow(/positive integer/);
     expect(() => parseBenchArgs(['--only', 'speed'])).toThrow(/unknown section/);
     expect(() => parseBenchArgs(['--replay'])).toThrow(/needs a value/);
+    expect(() => parseBenchArgs(['--rates', '100,-5'])).toThrow(/positive integer/);
   });
 });
 

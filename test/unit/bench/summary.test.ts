@@ -96,6 +96,24 @@ describe('renderSummary', () => {
     expect(md).not.toContain('FLAGGED');
     expect(md).toContain('Freshness lift\n\nNot measured in this run.');
   });
+  it('keys open-loop runs by their rate and names their peak in flight and generator lateness', () => {
+    const paced = (late: number): RunResult => {
+      const r = run(0.5, 0.5);
+      const closed = r.latency!.runs[0]!;
+      r.latency!.runs.push({ ...closed, connections: 3, rate: 200, lateP99: late, p99: 12 });
+      return r;
+    };
+    const res = results([paced(1), paced(2), paced(3)]);
+    expect(Object.keys(at(res.figures, 'latency.runs') as object)).toEqual([
+      'cache-hit@1',
+      'cache-hit@200/s',
+    ]);
+    const md = renderSummary(res);
+    expect(md).toContain('| cache-hit | 1 | 4 | 6 | 8 |');
+    expect(md).toContain(
+      '| cache-hit | 200 req/s open loop (peak 3 in flight, generator late p99 2 (1–3) ms) | 4 | 6 | 12 |',
+    );
+  });
   it('flags served answers that lose more than 1% nDCG against offline', () => {
     expect(renderSummary(results([run(0.4, 0.5)]))).toContain('FLAGGED');
   });
