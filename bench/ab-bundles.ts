@@ -105,7 +105,11 @@ async function main(): Promise<void> {
   }
   const scratch = mkdtempSync(join(tmpdir(), 'edgerec-ab-'));
   const launch = stackLauncher(await allocateStackPorts(), (line) => console.log(line));
-  const stack = await launch({ stateDir: join(scratch, 'state'), realtime: 'on' });
+  const stack = await launch({
+    stateDir: join(scratch, 'state'),
+    realtime: 'on',
+    persistence: false,
+  });
   const apis: DirectApi[] = [];
   try {
     const data = ml100kMissing() ? standInRatings() : loadMl100kSplit();

@@ -170,7 +170,7 @@ async function main(): Promise<number> {
         await section('quality+latency stack', run, () =>
           withStack(
             launch,
-            { stateDir: join(work, `quality-${run}`), realtime: 'on' },
+            { stateDir: join(work, `quality-${run}`), realtime: 'on', persistence: false },
             async (stack) => {
               if (has('quality') || has('latency')) {
                 result.quality = await section(
@@ -251,7 +251,7 @@ async function main(): Promise<number> {
           result.qualityWithoutItems = await section('quality without items', run, () =>
             withStack(
               launch,
-              { stateDir: join(work, 'quality-no-items'), realtime: 'on' },
+              { stateDir: join(work, 'quality-no-items'), realtime: 'on', persistence: false },
               (stack) =>
                 measureServedQuality(stack.api, data.quality, {
                   k: K,

@@ -21,10 +21,20 @@ export interface BenchStack {
 }
 
 /** Starts a stack on a state folder with the real-time loop on or off. */
-export type StackLauncher = (options: {
+export type StackLauncher = (options: StackLaunch) => Promise<BenchStack>;
+
+export interface StackLaunch {
   stateDir: string;
   realtime: RealtimeMode;
-}) => Promise<BenchStack>;
+  /**
+   * Whether the stack's redis-server writes its data to disk (default true: the freshness
+   * measurement restarts stacks from a copy of the state folder). Stacks that are only measured
+   * and thrown away turn it off: an RDB snapshot or AOF rewrite forks Redis and takes a core for
+   * a few hundred milliseconds, which on two cores stalls every request in flight. (A managed
+   * Redis persists on its own machines, not on the edge's CPU.)
+   */
+  persistence?: boolean;
+}
 
 /** Stop functions of the stacks started and not yet stopped (for Ctrl-C). */
 const running = new Set<() => Promise<void>>();
@@ -56,7 +66,7 @@ export function stackLauncher(
   log: (line: string) => void,
   time: TimeStage = untimed,
 ): StackLauncher {
-  return async ({ stateDir, realtime }) => {
+  return async ({ stateDir, realtime, persistence }) => {
     if (shuttingDown) throw new Error('the benchmark is shutting down');
     const env: Record<string, string | undefined> = { ...process.env };
     // Settings from the caller's shell must not leak into a measurement that states its own.
@@ -74,6 +84,7 @@ export function stackLauncher(
           EDGEREC_REALTIME: realtime,
           EDGEREC_RATE_LIMIT_PER_MINUTE: String(BENCH_RATE_LIMIT_PER_MINUTE),
         },
+        ...(persistence === undefined ? {} : { redisPersistence: persistence }),
         log: (m) => log(`  stack: ${m}`),
         onWorkerOutput: (line) => {
           output.push(line);
@@ -109,7 +120,7 @@ export function stackLauncher(
 /** Runs `fn` on a freshly started stack and always stops it, also when `fn` throws. */
 export async function withStack<T>(
   launch: StackLauncher,
-  options: { stateDir: string; realtime: RealtimeMode },
+  options: StackLaunch,
   fn: (stack: BenchStack) => Promise<T>,
 ): Promise<T> {
   const stack = await launch(options);

@@ -24,6 +24,12 @@ export interface StartRedisOptions {
   host?: string;
   /** Milliseconds to wait for the first PONG (default 10 000). */
   readyTimeoutMs?: number;
+  /**
+   * Keep the data on disk (default true): the append-only file and RDB snapshots. `false` writes
+   * nothing, for a throwaway server whose measurements a snapshot's fork and compression, which
+   * take a core for a few hundred milliseconds on a small machine, would disturb (the benchmark).
+   */
+  persistence?: boolean;
 }
 
 /** One line telling how to get Redis, used whenever none is available. */
@@ -75,13 +81,18 @@ export async function startRedisServer(options: StartRedisOptions): Promise<Runn
       'yes',
       '--dir',
       dataDir,
-      '--appendonly',
-      'yes',
-      '--appendfsync',
-      'everysec',
-      // RDB snapshots as well: after an hour with one change, 5 minutes with 100, 1 minute with 10 000.
-      '--save',
-      '3600 1 300 100 60 10000',
+      ...(options.persistence === false
+        ? ['--appendonly', 'no', '--save', '']
+        : [
+            '--appendonly',
+            'yes',
+            '--appendfsync',
+            'everysec',
+            // RDB snapshots as well: after an hour with one change, 5 minutes with 100, 1 minute
+            // with 10 000.
+            '--save',
+            '3600 1 300 100 60 10000',
+          ]),
       '--daemonize',
       'no',
       '--logfile',

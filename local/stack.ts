@@ -102,6 +102,11 @@ export interface StackOptions {
   readyTimeoutMs?: number;
   /** Aborts the start: what was started is stopped and `startStack` rejects. */
   signal?: AbortSignal;
+  /**
+   * The stack's own redis-server keeps its data on disk (default true); `false` for a throwaway
+   * stack, see `StartRedisOptions.persistence`.
+   */
+  redisPersistence?: boolean;
 }
 
 export interface StackUrls {
@@ -260,6 +265,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       port: ports.redis,
       dataDir: join(stateDir, 'redis'),
       host: '127.0.0.1',
+      persistence: options.redisPersistence !== false,
     };
     redis = await resolveRedis(redisOptions, env);
     if (redis.pid !== null) {

@@ -88,6 +88,20 @@ describe.skipIf(!findRedisServer())('startRedisServer', () => {
     await expect(second.stop()).resolves.toBeUndefined();
   });
 
+  it('writes nothing to disk without persistence', async () => {
+    const port = await freePort();
+    const dataDir = tempDir();
+    const redis = await startRedisServer({ port, dataDir, persistence: false });
+    const conn = new IORedis(redis.url);
+    expect(await conn.config('GET', 'appendonly')).toEqual(['appendonly', 'no']);
+    expect(await conn.config('GET', 'save')).toEqual(['save', '']);
+    await conn.set('gone', 'after stop');
+    conn.disconnect();
+    await redis.stop();
+    expect(existsSync(join(dataDir, 'dump.rdb'))).toBe(false);
+    expect(existsSync(join(dataDir, 'appendonlydir'))).toBe(false);
+  });
+
   it('fails with redis-server output when the port is taken', async () => {
     const port = await freePort();
     const first = await startRedisServer({ port, dataDir: tempDir() });
