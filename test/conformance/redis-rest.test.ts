@@ -4,13 +4,13 @@
  * ../shared/docs/upstash-redis-rest.md §15.2 plus the server's own policies (null arguments,
  * refused commands, body limit, read-only token, base path).
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from 'node:net';
 import { Redis, errors, type RedisConfigNodejs } from '@upstash/redis';
 import { Redis as IORedis } from 'ioredis';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFinished } from 'vitest';
 import { startRedisRestServer, type RedisRestServer } from '../../local/redis-rest/server';
 import { testRedisUrl } from '../setup/redis';
 import { TEST_PORTS, TEST_TOKENS, TEST_URLS } from '../setup/test-ports';
@@ -594,7 +594,9 @@ describe('servers started by a test', () => {
   });
 
   it('records every authenticated request in order when asked, never the token', async () => {
-    const file = join(mkdtempSync(join(tmpdir(), 'redis-rest-record-')), 'requests.jsonl');
+    const dir = mkdtempSync(join(tmpdir(), 'redis-rest-record-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+    const file = join(dir, 'requests.jsonl');
     const server = await startRedisRestServer({
       port: 0,
       token,
@@ -629,7 +631,9 @@ describe('servers started by a test', () => {
   });
 
   it('fails to start with a clear error when the recording file cannot be opened', async () => {
-    const missingDir = join(mkdtempSync(join(tmpdir(), 'redis-rest-record-')), 'missing');
+    const dir = mkdtempSync(join(tmpdir(), 'redis-rest-record-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+    const missingDir = join(dir, 'missing');
     await expect(start({ recordTo: join(missingDir, 'requests.jsonl') })).rejects.toThrow(
       /cannot record requests to .*missing.*ENOENT/,
     );
