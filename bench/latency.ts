@@ -452,9 +452,9 @@ async function paced(
   const run = tally.run(
     {
       connections: result.peakInFlight,
-      durationSec: result.durationSec,
+      durationSec,
       requests: result.sent,
-      reqPerSec: result.sent / result.durationSec,
+      reqPerSec: result.sent / durationSec,
       non2xx: result.non2xx,
       errors: result.errors,
       timeouts: result.timeouts,
